@@ -1,0 +1,1 @@
+"""Kiezgraph ingest: curated CSV data -> RDF -> SHACL validation -> Oxigraph release."""

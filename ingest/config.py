@@ -1,0 +1,57 @@
+"""Settings: flags and ``KIEZGRAPH_`` environment variables, with safe defaults.
+
+Nothing else reads the environment; settings are built once in the CLI (or a test
+fixture) and passed down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KIEZGRAPH_", env_file=".env", extra="forbid", frozen=True
+    )
+
+    base_iri: str = Field(
+        "http://127.0.0.1:8000",
+        description="Base of every minted IRI: things under {base}/id/, terms under {base}/def/.",
+    )
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Curated CSV files.")
+    ontology_dir: Path = Field(PROJECT_ROOT / "ontology", description="Ontology (Turtle).")
+    shapes_dir: Path = Field(PROJECT_ROOT / "shapes", description="SHACL shapes (Turtle).")
+    store_dir: Path = Field(
+        PROJECT_ROOT / "var" / "store",
+        description="Embedded store: releases and the pointer to the current one.",
+    )
+    backend: Literal["embedded", "remote"] = Field(
+        "embedded", description="Embedded Oxigraph on disk, or an external SPARQL server."
+    )
+    remote_query_url: str | None = Field(
+        None, description="SPARQL query endpoint of the external server (backend=remote)."
+    )
+    remote_update_url: str | None = Field(
+        None, description="SPARQL update endpoint of the external server, used by ingest "
+        "(backend=remote)."
+    )
+    keep_releases: int = Field(3, ge=1, description="Releases kept on disk besides the current.")
+    host: str = Field("127.0.0.1", description="Address the server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+    query_timeout: float = Field(30.0, gt=0, description="Seconds a SPARQL query may run.")
+
+    @field_validator("base_iri")
+    @classmethod
+    def _check_base(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not value.startswith(("http://", "https://")) or " " in value:
+            raise ValueError("must be an absolute http(s) IRI such as https://example.org")
+        if "#" in value or "?" in value:
+            raise ValueError("must not contain '#' or '?'")
+        return value

@@ -1,0 +1,1 @@
+"""Kiezgraph API: SPARQL and linked data over the current release of the graph."""
