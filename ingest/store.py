@@ -8,7 +8,9 @@ Both answer a query with serialized bytes in the requested format.
 
 from __future__ import annotations
 
+import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,6 +20,9 @@ import requests
 from .config import Settings
 from .errors import BadInputError, ConfigError, StoreError
 from .release import ReleaseMeta, ReleaseStore
+
+GRAPH_LIST_TTL = 5.0  # seconds
+_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.IGNORECASE)
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -115,12 +120,16 @@ class RemoteBackend:
         self.base = settings.base_iri
         self.timeout = settings.query_timeout
         self.session = requests.Session()
+        self._graph_cache: tuple[float, list[str]] | None = None
 
-    def _post(self, sparql: str, accept: str) -> requests.Response:
+    def _post(self, sparql: str, accept: str,
+              graphs: list[str] | None = None) -> requests.Response:
+        form: list[tuple[str, str]] = [("query", sparql)]
+        for graph in graphs or ():
+            form += [("default-graph-uri", graph), ("named-graph-uri", graph)]
         try:
-            response = self.session.post(
-                self.url, data=sparql.encode(), timeout=self.timeout,
-                headers={"Content-Type": "application/sparql-query", "Accept": accept})
+            response = self.session.post(self.url, data=form, timeout=self.timeout,
+                                         headers={"Accept": accept})
         except requests.Timeout as exc:
             raise StoreError(f"the SPARQL server at {self.url} did not answer in time") from exc
         except requests.RequestException as exc:
@@ -131,6 +140,20 @@ class RemoteBackend:
             raise StoreError(f"the SPARQL server answered {response.status_code}: "
                              f"{response.text[:500]}")
         return response
+
+    def _graphs(self) -> list[str]:
+        """All named graphs, so that the query's default graph is their union.
+
+        The SPARQL Protocol way (default-graph-uri) works on every server; the list is
+        re-read at most every few seconds, so a new release is seen quickly.
+        """
+        now = time.monotonic()
+        if self._graph_cache is None or now - self._graph_cache[0] > GRAPH_LIST_TTL:
+            data = self._post("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
+                              "application/sparql-results+json").json()
+            graphs = sorted(b["g"]["value"] for b in data["results"]["bindings"])
+            self._graph_cache = (now, graphs)
+        return self._graph_cache[1]
 
     def publish(self, quads: list[ox.Quad]) -> None:
         """Replace the server's whole dataset in one SPARQL update request.
@@ -173,7 +196,9 @@ class RemoteBackend:
             sparql = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items()) + sparql
         accept = ", ".join([RESULT_FORMATS[result_format].media_type,
                             GRAPH_FORMATS[graph_format].media_type])
-        response = self._post(sparql, accept)
+        # A query that names its own dataset (FROM / FROM NAMED) keeps it.
+        graphs = None if _FROM.search(sparql) else self._graphs()
+        response = self._post(sparql, accept, graphs)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         kind = "graph" if media_type == GRAPH_FORMATS[graph_format].media_type else "solutions"
         if kind == "solutions" and b"boolean" in response.content[:200]:

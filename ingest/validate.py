@@ -8,7 +8,7 @@ import pyshacl
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from .errors import Problem
+from .errors import InvalidDataError, Problem
 from .mapping import Location, column_for
 from .vocab import Vocab
 
@@ -91,8 +91,12 @@ def validate(data: Graph, shapes: Graph, locations: dict[URIRef, Location]) -> O
         data, shacl_graph=shapes, inference="none",
         advanced=True, allow_warnings=True, abort_on_first=False,
     )
-    if not isinstance(report, Graph):  # pragma: no cover - pyshacl returns a Graph here
-        raise TypeError("pyshacl returned no report graph")
+    if not isinstance(report, Graph):
+        # pySHACL returns (not raises) its failure when a shape itself is unusable.
+        raise InvalidDataError([Problem(
+            "shapes", None, None, f"the SHACL shapes cannot be applied: {report}",
+            "correct the shape named in the message (see the SHACL and SHACL-AF specs)")],
+            "validation could not run")
     findings = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)

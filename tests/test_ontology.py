@@ -94,3 +94,16 @@ def test_ontology_reuses_standard_vocabularies() -> None:
         assert any(o.startswith(namespace) for o in reused), namespace
     assert (None, RDF.type, URIRef("http://purl.org/linked-data/cube#DataStructureDefinition")) \
         in ONTOLOGY
+
+
+def test_sparql_checks_use_declared_prefixes_not_relative_iris() -> None:
+    """Relative IRIs inside a query string are not resolved against the base (regression:
+    the merger check once matched nothing because it wrote <id/area-event-kinds/merger>)."""
+    for query in SHAPES.objects(None, SH.select):
+        assert "<id/" not in str(query) and "<def/" not in str(query), query
+
+
+def test_shacl_namespaces_are_anyuri_literals_of_the_base() -> None:
+    for namespace in SHAPES.objects(None, SH.namespace):
+        assert isinstance(namespace, Literal)
+        assert str(namespace).startswith(("http://", "https://"))

@@ -92,76 +92,43 @@ def test_unknown_concept(data_copy: Path, expect_rejected) -> None:
 
 
 # -- SHACL: each kind of bad record is rejected by the shapes --------------------------
+# (file, which row, column, new value, what the report must say)
+SHACL_CASES = [
+    ("observations.csv", lambda r: bool(r["amount_eur"]), "amount_eur", "-5",
+     "must not be negative"),
+    ("areas.csv", lambda r: r["id"] == "wrangelkiez", "end", "1998",
+     "The end lies before the start"),
+    ("areas.csv", lambda r: r["id"] == "sparrplatz", "start", "1990",
+     "within the programme's life"),
+    ("areas.csv", lambda r: r["id"] == "ganghoferstrasse", "successor", "",
+     "A merged area must name its successor"),
+    ("areas.csv", lambda r: r["id"] == "badstrasse", "end", "2024",
+     "An active area has no end date"),
+    ("rules.csv", lambda r: r["subject"] == "aktionsfonds-2014", "valid_from", "2022",
+     "holds only within the fund's period"),
+    ("observations.csv", lambda r: r["cube"] == "funding", "funding_source", "",
+     "lacks a dimension of its structure"),
+    ("observations.csv", lambda r: r["cube"] == "counts", "count", "",
+     "lacks its structure's measure"),
+    ("projects.csv", lambda r: r["fund"] == "aktionsfonds-2021", "start", "2015",
+     "starts outside its fund's period"),
+    ("measurements.csv", lambda r: r["unit"] == "percent", "value", "160.5",
+     "between 0 and 100"),
+    ("committee_facts.csv", lambda r: bool(r["members"] and r["residents"] and r["institutions"]),
+     "members", "3", "exceed the member count"),
+    ("area_events.csv", lambda r: r["kind"] == "merger", "successor", "",
+     "A merger must name the successor area"),
+]
 
 
-def test_negative_money(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "observations.csv"
-    row = first(read_rows(path), lambda r: bool(r["amount_eur"]))
-    line = edit_cell(path, row["id"], "amount_eur", "-5")
-    expect_rejected(f"observations.csv:{line}", "field 'amount_eur'", "must not be negative")
-
-
-def test_end_before_start(data_copy: Path, expect_rejected) -> None:
-    line = edit_cell(data_copy / "areas.csv", "wrangelkiez", "end", "1998")
-    expect_rejected(f"areas.csv:{line}", "The end lies before the start")
-
-
-def test_year_before_the_programme(data_copy: Path, expect_rejected) -> None:
-    line = edit_cell(data_copy / "areas.csv", "sparrplatz", "start", "1990")
-    expect_rejected(f"areas.csv:{line}", "within the programme's life")
-
-
-def test_merged_area_without_successor(data_copy: Path, expect_rejected) -> None:
-    line = edit_cell(data_copy / "areas.csv", "ganghoferstrasse", "successor", "")
-    expect_rejected(f"areas.csv:{line}", "A merged area must name its successor")
-
-
-def test_active_area_with_end_date(data_copy: Path, expect_rejected) -> None:
-    line = edit_cell(data_copy / "areas.csv", "badstrasse", "end", "2024")
-    expect_rejected(f"areas.csv:{line}", "An active area has no end date")
-
-
-def test_fund_rule_outside_the_funds_period(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "rules.csv"
-    row = first(read_rows(path), lambda r: r["subject"] == "aktionsfonds-2014")
-    line = edit_cell(path, row["id"], "valid_from", "2022")
-    expect_rejected(f"rules.csv:{line}", "holds only within the fund's period")
-
-
-def test_observation_without_a_dimension(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "observations.csv"
-    row = first(read_rows(path), lambda r: r["cube"] == "funding")
-    line = edit_cell(path, row["id"], "funding_source", "")
-    expect_rejected(f"observations.csv:{line}", "lacks a dimension of its structure")
-
-
-def test_observation_without_its_measure(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "observations.csv"
-    row = first(read_rows(path), lambda r: r["cube"] == "counts")
-    line = edit_cell(path, row["id"], "count", "")
-    expect_rejected(f"observations.csv:{line}", "lacks its structure's measure")
-
-
-def test_project_outside_its_funds_period(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "projects.csv"
-    row = first(read_rows(path), lambda r: r["fund"] == "aktionsfonds-2021")
-    line = edit_cell(path, row["id"], "start", "2015")
-    expect_rejected(f"projects.csv:{line}", "starts outside its fund's period")
-
-
-def test_share_above_hundred_percent(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "measurements.csv"
-    row = first(read_rows(path), lambda r: r["unit"] == "percent")
-    line = edit_cell(path, row["id"], "value", "160.5")
-    expect_rejected(f"measurements.csv:{line}", "between 0 and 100")
-
-
-def test_committee_members_do_not_add_up(data_copy: Path, expect_rejected) -> None:
-    path = data_copy / "committee_facts.csv"
-    row = first(read_rows(path), lambda r: bool(r["members"] and r["residents"]
-                                                and r["institutions"]))
-    line = edit_cell(path, row["id"], "members", "3")
-    expect_rejected(f"committee_facts.csv:{line}", "exceed the member count")
+@pytest.mark.parametrize(("file", "pick", "column", "value", "message"), SHACL_CASES,
+                         ids=[c[4] for c in SHACL_CASES])
+def test_shapes_reject_bad_records(data_copy: Path, expect_rejected, file: str,
+                                   pick: Callable[[dict[str, str]], bool], column: str,
+                                   value: str, message: str) -> None:
+    row = first(read_rows(data_copy / file), pick)
+    line = edit_cell(data_copy / file, row["id"], column, value)
+    expect_rejected(f"{file}:{line}", f"field '{column}'", message, "SHACL Violation", "Fix:")
 
 
 def test_bad_setting_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

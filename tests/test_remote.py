@@ -1,0 +1,87 @@
+"""The same service on an external SPARQL server: a real 'oxigraph serve' on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from ingest.config import Settings
+from ingest.errors import StoreError
+from ingest.pipeline import ingest
+from ingest.store import RemoteBackend
+
+from .api.conftest import LiveServer, free_port
+from .conftest import BASE, DATA, select
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph-db")
+    proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
+                             "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1)
+            break
+        except requests.ConnectionError:
+            assert proc.poll() is None, "oxigraph serve exited"
+            assert time.monotonic() < deadline, "oxigraph serve did not start"
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def remote_settings(url: str, tmp_path: Path) -> Settings:
+    return Settings(backend="remote", remote_query_url=f"{url}/query",
+                    remote_update_url=f"{url}/update", base_iri=BASE, data_dir=DATA,
+                    store_dir=tmp_path / "unused")
+
+
+def test_ingest_into_an_external_server_and_query_it(oxigraph_server: str,
+                                                     tmp_path: Path) -> None:
+    settings = remote_settings(oxigraph_server, tmp_path)
+    first = ingest(settings)
+    backend = RemoteBackend(settings)
+    assert backend.release_id() == first["release_id"]
+    assert select(backend, "SELECT (COUNT(?a) AS ?n) WHERE { ?a a kg:QMArea }") == [{"n": "51"}]
+    # a second release replaces the first completely: nothing doubles, nothing is left over
+    time.sleep(0.01)
+    second = ingest(settings)
+    total = select(backend, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert total == [{"n": str(second["triples"])}]
+    assert backend.release_id() == second["release_id"] != first["release_id"]
+
+
+def test_the_api_serves_from_the_external_server(oxigraph_server: str, tmp_path: Path) -> None:
+    settings = remote_settings(oxigraph_server, tmp_path)
+    meta = ingest(settings)
+    with LiveServer(settings) as server:
+        health = requests.get(f"{server.url}/health", timeout=10).json()
+        assert health == {"status": "ok", "release": meta["release_id"], "backend": "remote",
+                          "base_iri": BASE}
+        response = requests.get(f"{server.url}/sparql", timeout=30, params={
+            "query": f"ASK {{ <{BASE}/id/area/rixdorf> <{BASE}/def/district> ?d }}"})
+        assert response.status_code == 200 and response.json()["boolean"] is True
+        response = requests.get(f"{server.url}/sparql", params={"query": "SELECT"}, timeout=10)
+        assert response.status_code == 400
+
+
+def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
+    settings = remote_settings(f"http://127.0.0.1:{free_port()}", tmp_path)
+    with pytest.raises(StoreError, match="cannot reach"):
+        RemoteBackend(settings).release_id()
+    with pytest.raises(StoreError, match="cannot reach"):
+        ingest(settings)
