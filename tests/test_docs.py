@@ -33,3 +33,10 @@ def test_no_machine_paths_in_tracked_text() -> None:
     for path in [PROJECT / "README.md", *PROJECT.glob("data/*.csv"), *PROJECT.glob("bench/*")]:
         if path.is_file():
             assert "/work/" not in path.read_text(encoding="utf-8", errors="ignore"), path
+
+
+def test_data_readme_lists_every_table_as_declared() -> None:
+    from ingest.tables import reference_markdown
+
+    text = (PROJECT / "data" / "README.md").read_text(encoding="utf-8")
+    assert reference_markdown() in text, "run: python -m ingest.tables and update data/README.md"

@@ -230,3 +230,22 @@ def test_release_provenance(backend) -> None:
                void:triples ?triples ; prov:wasGeneratedBy/prov:used ?file } }""")
     assert rows and rows[0]["id"] == backend.release_id()
     assert int(rows[0]["triples"]) > 1000
+
+
+def test_programme_names_over_time(backend) -> None:
+    rows = select(backend, f"""
+        SELECT ?name ?from ?until WHERE {{
+            <{ID}/programme/sozialer-zusammenhalt> skosxl:altLabel ?label .
+            ?label skosxl:literalForm ?name ; dct:source ?src .
+            OPTIONAL {{ ?label schema:startDate ?from }}
+            OPTIONAL {{ ?label schema:endDate ?until }}
+        }}""")
+    names = {r["name"]: (r.get("from"), r.get("until")) for r in rows}
+    assert names["Soziale Stadt"] == ("1999", "2019")
+    assert names["Sozialer Zusammenhalt"] == ("2020", None)
+
+
+def test_money_carries_its_unit(backend) -> None:
+    assert ask(backend, """ASK { ?dsd qb:component [ qb:measure kg:amountEur ] .
+        kg:amountEur sdmx-attribute:unitMeasure
+            <http://publications.europa.eu/resource/authority/currency/EUR> }""")
