@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     query_timeout: float = Field(30.0, gt=0, description="Seconds a SPARQL query may run.")
+    query_workers: int = Field(4, ge=1, le=64, description="Query worker processes.")
+    max_request_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest accepted request body (413 above)."
+    )
+    max_result_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, description="Largest answer a query may produce (503 above)."
+    )
+    cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Memory for cached complete answers."
+    )
+    allow_service: bool = Field(
+        False, description="Allow federated queries (SERVICE) to other endpoints."
+    )
 
     @field_validator("base_iri")
     @classmethod

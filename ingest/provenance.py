@@ -51,4 +51,11 @@ def provenance_graph(vocab: Vocab, minter: Minter, meta: dict[str, Any], ended: 
         graph.add((node, VOID.triples, Literal(count, datatype=XSD.integer)))
         graph.add((node, PROV.wasGeneratedBy, activity))
         graph.add((release, DCT.hasPart, node))
+    # The provenance graph describes itself too: four more statements, counted in.
+    own = minter.graph("release")
+    count = len(graph) + 4
+    graph.add((own, RDF.type, kg.NamedGraph))
+    graph.add((own, VOID.triples, Literal(count, datatype=XSD.integer)))
+    graph.add((own, PROV.wasGeneratedBy, activity))
+    graph.add((release, DCT.hasPart, own))
     return graph

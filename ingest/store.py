@@ -1,9 +1,9 @@
 """The seam between Kiezgraph and its SPARQL engine.
 
-``EmbeddedBackend`` answers from the current release of the on-disk store (opened
-read-only, reopened when an ingest flips the pointer); ``RemoteBackend`` sends the
-same queries to an external SPARQL 1.1 server such as ``oxigraph serve``.
-Both answer a query with serialized bytes in the requested format.
+``EmbeddedBackend`` answers from the current release of the on-disk store, in worker
+processes that open it read-only (see executor); it notices a new release as soon as an
+ingest flips the pointer. ``RemoteBackend`` sends the same queries to an external SPARQL
+1.1 server such as ``oxigraph serve``. Both stream the answer in the requested format.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -19,6 +19,7 @@ import requests
 
 from .config import Settings
 from .errors import BadInputError, ConfigError, StoreError
+from .executor import CHUNK, Answer, Executor, Job
 from .release import ReleaseMeta, ReleaseStore
 
 GRAPH_LIST_TTL = 5.0  # seconds
@@ -40,73 +41,53 @@ GRAPH_FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class Answer:
-    body: bytes
-    media_type: str
-    kind: str  # "solutions", "boolean" or "graph"
-
-
 class Backend(Protocol):
     def release_id(self) -> str: ...
 
-    def query(self, sparql: str, result_format: str = "json", graph_format: str = "turtle",
-              prefixes: dict[str, str] | None = None) -> Answer: ...
+    def query(self, job: Job, timeout: float | None = None) -> Answer: ...
 
-
-def serialize(result: object, result_format: str, graph_format: str) -> Answer:
-    """Serialize a pyoxigraph query result in the requested format."""
-    if isinstance(result, ox.QueryTriples):
-        fmt = GRAPH_FORMATS[graph_format]
-        return Answer(result.serialize(format=fmt) or b"", fmt.media_type, "graph")
-    fmt = RESULT_FORMATS[result_format]
-    kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
-    return Answer(result.serialize(format=fmt) or b"", fmt.media_type, kind)  # type: ignore[attr-defined]
+    def close(self) -> None: ...
 
 
 class EmbeddedBackend:
     """Queries the current release; switches to a new release as soon as it is published."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, workers: int | None = None):
         self.releases = ReleaseStore(settings.store_dir)
+        self.workers = workers or settings.query_workers
+        self.timeout = settings.query_timeout
         self._lock = threading.Lock()
         self._stamp = -1
-        self._store: ox.Store | None = None
         self._meta: ReleaseMeta | None = None
+        self._executor: Executor | None = None
 
-    def current(self) -> tuple[ox.Store, ReleaseMeta]:
+    def meta(self) -> ReleaseMeta:
+        """The current release's metadata; re-read only when the pointer changes."""
         stamp = self.releases.pointer_stamp()
         with self._lock:
-            if stamp != self._stamp or self._store is None or self._meta is None:
+            if stamp != self._stamp or self._meta is None:
                 meta = self.releases.current()
                 if meta is None:
                     raise StoreError(f"no release in {self.releases.root}; run 'kiezgraph "
                                      "ingest' first")
-                if self._meta is None or meta.release_id != self._meta.release_id:
-                    self._store = self.releases.open_read_only(meta.release_id)
-                    self._meta = meta
-                self._stamp = stamp
-            if self._store is None or self._meta is None:  # pragma: no cover - set above
-                raise StoreError("no release is open")
-            return self._store, self._meta
+                self._meta, self._stamp = meta, stamp
+            return self._meta
 
     def release_id(self) -> str:
-        return self.current()[1].release_id
+        return self.meta().release_id
 
-    def meta(self) -> ReleaseMeta:
-        return self.current()[1]
+    def query(self, job: Job, timeout: float | None = None) -> Answer:
+        """Run ``job`` in a worker process over the current release (see executor)."""
+        release_id = self.release_id()
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = Executor(self.releases.root, self.workers, self.timeout)
+        return self._executor.run(release_id, job, timeout)
 
-    def query(self, sparql: str, result_format: str = "json", graph_format: str = "turtle",
-              prefixes: dict[str, str] | None = None) -> Answer:
-        """Run ``sparql`` over the union of all named graphs; ``prefixes`` are predeclared."""
-        store, _ = self.current()
-        try:
-            result = store.query(sparql, use_default_graph_as_union=True, prefixes=prefixes)
-            return serialize(result, result_format, graph_format)
-        except SyntaxError as exc:
-            raise BadInputError(f"SPARQL syntax error: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"the store could not answer: {exc}") from exc
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
 
 
 class RemoteBackend:
@@ -122,13 +103,15 @@ class RemoteBackend:
         self.session = requests.Session()
         self._graph_cache: tuple[float, list[str]] | None = None
 
-    def _post(self, sparql: str, accept: str,
-              graphs: list[str] | None = None) -> requests.Response:
+    def _post(self, sparql: str, accept: str, default: list[str] | None = None,
+              named: list[str] | None = None, timeout: float | None = None
+              ) -> requests.Response:
         form: list[tuple[str, str]] = [("query", sparql)]
-        for graph in graphs or ():
-            form += [("default-graph-uri", graph), ("named-graph-uri", graph)]
+        form += [("default-graph-uri", g) for g in default or ()]
+        form += [("named-graph-uri", g) for g in named or ()]
         try:
-            response = self.session.post(self.url, data=form, timeout=self.timeout,
+            response = self.session.post(self.url, data=form, stream=True,
+                                         timeout=timeout or self.timeout,
                                          headers={"Accept": accept})
         except requests.Timeout as exc:
             raise StoreError(f"the SPARQL server at {self.url} did not answer in time") from exc
@@ -190,23 +173,40 @@ class RemoteBackend:
             raise StoreError(f"the SPARQL server at {self.url} holds no Kiezgraph release")
         return str(rows[0]["id"]["value"])
 
-    def query(self, sparql: str, result_format: str = "json", graph_format: str = "turtle",
-              prefixes: dict[str, str] | None = None) -> Answer:
-        if prefixes:  # later declarations in the query override these
-            sparql = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items()) + sparql
-        accept = ", ".join([RESULT_FORMATS[result_format].media_type,
-                            GRAPH_FORMATS[graph_format].media_type])
-        # A query that names its own dataset (FROM / FROM NAMED) keeps it.
-        graphs = None if _FROM.search(sparql) else self._graphs()
-        response = self._post(sparql, accept, graphs)
+    def query(self, job: Job, timeout: float | None = None) -> Answer:
+        sparql = job.query
+        if job.prefixes:  # later declarations in the query override these
+            sparql = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in job.prefixes.items()) + sparql
+        accept = ", ".join([RESULT_FORMATS[job.result_format].media_type,
+                            GRAPH_FORMATS[job.graph_format].media_type])
+        if job.default_graphs is not None or job.named_graphs is not None:
+            default, named = list(job.default_graphs or ()), list(job.named_graphs or ())
+        elif _FROM.search(sparql):  # the query names its own dataset
+            default, named = [], []
+        else:
+            default = named = self._graphs()
+        response = self._post(sparql, accept, default, named, timeout)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-        kind = "graph" if media_type == GRAPH_FORMATS[graph_format].media_type else "solutions"
-        if kind == "solutions" and b"boolean" in response.content[:200]:
+        kind = "graph" if media_type == GRAPH_FORMATS[job.graph_format].media_type \
+            else "solutions"
+        head = next(response.iter_content(CHUNK), b"")
+        if kind == "solutions" and b"boolean" in head[:200]:
             kind = "boolean"
-        return Answer(response.content, media_type, kind)
+
+        def chunks() -> Iterator[bytes]:
+            with response:
+                if head:
+                    yield head
+                yield from response.iter_content(CHUNK)
+
+        return Answer(kind, media_type, chunks)
+
+    def close(self) -> None:
+        self.session.close()
 
 
-def open_backend(settings: Settings) -> EmbeddedBackend | RemoteBackend:
+def open_backend(settings: Settings, workers: int | None = None
+                 ) -> EmbeddedBackend | RemoteBackend:
     if settings.backend == "remote":
         return RemoteBackend(settings)
-    return EmbeddedBackend(settings)
+    return EmbeddedBackend(settings, workers)

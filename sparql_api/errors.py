@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from ingest.errors import BadInputError, StoreError
+from ingest.executor import Busy, QueryTimeout
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,32 @@ class BadRequest(ApiError):
     status, title = 400, "Bad Request"
 
 
+class Forbidden(ApiError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(ApiError):
+    status, title = 404, "Not Found"
+
+
 class NotAcceptable(ApiError):
     status, title = 406, "Not Acceptable"
 
 
+class PayloadTooLarge(ApiError):
+    status, title = 413, "Content Too Large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, title = 415, "Unsupported Media Type"
+
+
 class Unavailable(ApiError):
     status, title = 503, "Service Unavailable"
+
+
+class ResultTooLarge(Unavailable):
+    """The answer outgrew the configured limit; the query was stopped."""
 
 
 def _text(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -47,6 +68,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadInputError)
     def _bad_input(request: Request, exc: BadInputError) -> Response:
         return _text(400, BadRequest.title, str(exc))
+
+    @app.exception_handler(QueryTimeout)
+    def _timeout(request: Request, exc: QueryTimeout) -> Response:
+        return _text(503, Unavailable.title, str(exc))
+
+    @app.exception_handler(Busy)
+    def _busy(request: Request, exc: Busy) -> Response:
+        return _text(503, Unavailable.title, str(exc), {"Retry-After": "5"})
 
     @app.exception_handler(StoreError)
     def _store(request: Request, exc: StoreError) -> Response:

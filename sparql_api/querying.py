@@ -6,7 +6,8 @@ import json
 
 from ingest.config import Settings
 from ingest.errors import BadInputError
-from ingest.store import Answer, open_backend
+from ingest.executor import Job
+from ingest.store import open_backend
 from ingest.vocab import Vocab
 
 
@@ -28,9 +29,9 @@ def _cell(binding: dict[str, str] | None, vocab: Vocab) -> str:
     return binding["value"] + (f"@{lang}" if lang else "")
 
 
-def render_table(answer: Answer, vocab: Vocab) -> str:
+def render_table(body: bytes, vocab: Vocab) -> str:
     """A plain-text table of SPARQL JSON results (or the boolean of an ASK query)."""
-    data = json.loads(answer.body)
+    data = json.loads(body)
     if "boolean" in data:
         return "true" if data["boolean"] else "false"
     columns = data["head"]["vars"]
@@ -44,26 +45,30 @@ def render_table(answer: Answer, vocab: Vocab) -> str:
 
 
 def run_cli_query(settings: Settings, text: str, fmt: str) -> bytes:
-    """Run a query for ``kiezgraph query``; ``fmt`` is 'table' or a format name."""
-    backend = open_backend(settings)
-    vocab = Vocab(settings.base_iri)
-    query = text
-    if fmt == "table":
-        answer = backend.query(query, "json", "turtle", prefixes=vocab.prefixes)
-        if answer.kind == "graph":
-            return answer.body
-        return (render_table(answer, vocab) + "\n").encode()
+    """Run a query for ``kiezgraph query``; ``fmt`` is 'table' or a format name.
+
+    The same worker-process execution as the HTTP API, with the same time limit.
+    """
+    backend = open_backend(settings, workers=1)
+    prefixes = Vocab(settings.base_iri).prefixes
     rdf_formats = {"turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"}
-    result_fmt = "json" if fmt in rdf_formats else fmt
+    result_fmt = "json" if fmt in rdf_formats or fmt == "table" else fmt
     graph_fmt = fmt if fmt in rdf_formats else "turtle"
-    answer = backend.query(query, result_fmt, graph_fmt, prefixes=vocab.prefixes)
+    try:
+        answer = backend.query(Job(text, result_fmt, graph_fmt, prefixes=prefixes))
+        body = answer.read_all()
+    finally:
+        backend.close()
+    if fmt == "table":
+        return body if answer.kind == "graph" else \
+            (render_table(body, Vocab(settings.base_iri)) + "\n").encode()
     if answer.kind == "graph" and fmt not in rdf_formats:
         raise BadInputError(f"'{fmt}' is a result format for SELECT/ASK; a CONSTRUCT or "
                             "DESCRIBE query needs an RDF format such as turtle")
     if answer.kind != "graph" and fmt in rdf_formats:
         raise BadInputError(f"'{fmt}' is an RDF format; a SELECT or ASK query needs one of "
                             "table, json, xml, csv, tsv")
-    return answer.body
+    return body
 
 
 GRAPH_COUNTS = """SELECT ?graph (COUNT(*) AS ?triples)
@@ -73,10 +78,13 @@ WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?instances) ?class"""
 
 
 def stats_table(settings: Settings) -> str:
-    backend = open_backend(settings)
+    backend = open_backend(settings, workers=1)
     vocab = Vocab(settings.base_iri)
-    parts = [f"release {backend.release_id()}", ""]
-    for title, query in (("triples per named graph", GRAPH_COUNTS),
-                         ("instances per class", CLASS_COUNTS)):
-        parts += [title, render_table(backend.query(query, "json"), vocab), ""]
+    try:
+        parts = [f"release {backend.release_id()}", ""]
+        for title, query in (("triples per named graph", GRAPH_COUNTS),
+                             ("instances per class", CLASS_COUNTS)):
+            parts += [title, render_table(backend.query(Job(query)).read_all(), vocab), ""]
+    finally:
+        backend.close()
     return "\n".join(parts).rstrip()

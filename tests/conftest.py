@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ingest.config import Settings
+from ingest.executor import Job
 from ingest.pipeline import ingest
-from ingest.store import EmbeddedBackend
+from ingest.store import Backend, EmbeddedBackend
 from ingest.vocab import Vocab
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -50,8 +52,10 @@ def published(published_store: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def backend(published: Settings) -> EmbeddedBackend:
-    return EmbeddedBackend(published)
+def backend(published: Settings) -> Iterator[EmbeddedBackend]:
+    backend = EmbeddedBackend(published, workers=2)
+    yield backend
+    backend.close()
 
 
 @pytest.fixture
@@ -69,16 +73,16 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
-def select(backend: EmbeddedBackend, query: str) -> list[dict[str, str]]:
+def select(backend: Backend, query: str) -> list[dict[str, str]]:
     """Run a SELECT with the Kiezgraph prefixes; rows map variables to plain strings."""
-    answer = backend.query(query, "json", prefixes=Vocab(BASE).prefixes)
-    data = json.loads(answer.body)
+    answer = backend.query(Job(query, prefixes=Vocab(BASE).prefixes))
+    data = json.loads(answer.read_all())
     return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
 
 
-def ask(backend: EmbeddedBackend, query: str) -> bool:
-    answer = backend.query(query, "json", prefixes=Vocab(BASE).prefixes)
-    return bool(json.loads(answer.body)["boolean"])
+def ask(backend: Backend, query: str) -> bool:
+    answer = backend.query(Job(query, prefixes=Vocab(BASE).prefixes))
+    return bool(json.loads(answer.read_all())["boolean"])
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

@@ -1,0 +1,68 @@
+"""Content negotiation: pick a format from ``?format=`` or the Accept header (RFC 9110)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .formats import Format
+
+
+@dataclass(frozen=True)
+class Range:
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    def matches(self, media_type: str) -> int:
+        """0 for no match, else the specificity (3 exact, 2 type/*, 1 */*)."""
+        main, _, sub = media_type.partition("/")
+        if self.type == "*" and self.subtype == "*":
+            return 1
+        if self.type == main and self.subtype == "*":
+            return 2
+        return 3 if (self.type, self.subtype) == (main, sub) else 0
+
+
+def parse_accept(header: str | None) -> list[Range]:
+    """The media ranges of an Accept header; malformed parts are skipped (RFC 9110 lets a
+    server ignore a header it cannot parse)."""
+    if not header or not header.strip():
+        return [Range("*", "*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media, _, sub = pieces[0].lower().partition("/")
+        if not media or not sub:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append(Range(media, sub, q, order))
+    return ranges or [Range("*", "*", 1.0, 0)]  # nothing usable: as if no header was sent
+
+
+def quality(ranges: list[Range], fmt: Format) -> tuple[float, int]:
+    """The q-value the client gives ``fmt`` (most specific matching range wins)."""
+    best: tuple[int, float, int] = (0, 0.0, 0)
+    for media_type in (fmt.media_type, *fmt.aliases):
+        for r in ranges:
+            specificity = r.matches(media_type)
+            if specificity > best[0]:
+                best = (specificity, r.q, -r.order)
+    return best[1], best[2]
+
+
+def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
+    """The acceptable format with the highest q; ties go to the client's order, then ours."""
+    ranges = parse_accept(accept)
+    scored = [(quality(ranges, f), -i, f) for i, f in enumerate(formats)]
+    scored = [s for s in scored if s[0][0] > 0]
+    if not scored:
+        return None
+    return max(scored, key=lambda s: (s[0][0], s[0][1], s[1]))[2]

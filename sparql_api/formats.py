@@ -1,0 +1,45 @@
+"""One table of the formats Kiezgraph speaks; conneg, headers and descriptions read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # the short name of ?format= and of the CLI
+    media_type: str
+    aliases: tuple[str, ...]  # further media types that select this format
+    w3c: str  # the format's IRI in http://www.w3.org/ns/formats/
+    extension: str
+
+
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", ("application/json",),
+           "http://www.w3.org/ns/formats/SPARQL_Results_JSON", "srj"),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml"),
+           "http://www.w3.org/ns/formats/SPARQL_Results_XML", "srx"),
+    Format("csv", "text/csv", (), "http://www.w3.org/ns/formats/SPARQL_Results_CSV", "csv"),
+    Format("tsv", "text/tab-separated-values", (),
+           "http://www.w3.org/ns/formats/SPARQL_Results_TSV", "tsv"),
+)
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", ("application/x-turtle",),
+           "http://www.w3.org/ns/formats/Turtle", "ttl"),
+    Format("ntriples", "application/n-triples", (), "http://www.w3.org/ns/formats/N-Triples",
+           "nt"),
+    Format("jsonld", "application/ld+json", (), "http://www.w3.org/ns/formats/JSON-LD",
+           "jsonld"),
+    Format("rdfxml", "application/rdf+xml", (), "http://www.w3.org/ns/formats/RDF_XML", "rdf"),
+    Format("trig", "application/trig", (), "http://www.w3.org/ns/formats/TriG", "trig"),
+    Format("nquads", "application/n-quads", (), "http://www.w3.org/ns/formats/N-Quads", "nq"),
+)
+HTML = Format("html", "text/html", ("application/xhtml+xml",), "", "html")
+
+
+def by_name(formats: tuple[Format, ...], name: str) -> Format | None:
+    return next((f for f in formats if name in (f.name, f.media_type, *f.aliases)), None)
+
+
+def offered(formats: tuple[Format, ...]) -> str:
+    return ", ".join(f.media_type for f in formats)

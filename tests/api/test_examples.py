@@ -1,0 +1,115 @@
+"""Every example query of the query page answers its research question correctly."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from ingest.vocab import Vocab
+from sparql_api.description import examples, with_prefixes
+
+BASE = "http://127.0.0.1:8000"
+
+
+def run(live, http, slug: str) -> list[dict[str, str]]:
+    example = next(e for e in examples() if e.slug == slug)
+    response = http.post(f"{live.url}/sparql", timeout=60,
+                         data={"query": with_prefixes(example.query, Vocab(BASE))})
+    assert response.status_code == 200, response.text
+    rows = json.loads(response.content)["results"]["bindings"]
+    return [{k: v["value"] for k, v in row.items()} for row in rows]
+
+
+def test_there_are_at_least_15_examples() -> None:
+    assert len(examples()) >= 15
+    assert all(e.title and e.title_de and e.description for e in examples())
+
+
+def test_every_example_runs_and_answers(live, http) -> None:
+    for example in examples():
+        assert run(live, http, example.slug), f"{example.slug} returned nothing"
+
+
+def test_areas_per_district_and_status(live, http) -> None:
+    rows = run(live, http, "01-areas-per-district-and-status")
+    assert sum(int(r["areas"]) for r in rows) == 51
+    active = {r["district"]: int(r["areas"]) for r in rows if r["status"] == "active"}
+    assert active == {"Mitte": 6, "Friedrichshain-Kreuzberg": 3, "Neukölln": 9,
+                      "Tempelhof-Schöneberg": 2, "Steglitz-Zehlendorf": 1, "Spandau": 4,
+                      "Reinickendorf": 3, "Marzahn-Hellersdorf": 3, "Treptow-Köpenick": 1}
+
+
+def test_money_by_source(live, http) -> None:
+    rows = {r["source"]: Decimal(r["amountEur"])
+            for r in run(live, http, "02-money-by-source-1999-2019")}
+    assert rows["all sources"] == Decimal("472060000")
+    assert rows["Federal government"] == Decimal("107610000")
+    assert rows["Land Berlin"] == Decimal("223600000")
+    assert Decimal("140850000") in rows.values()
+
+
+def test_programme_year_2022(live, http) -> None:
+    rows = {r["fund"]: Decimal(r["amountEur"])
+            for r in run(live, http, "03-programme-year-2022-by-fund")}
+    assert sorted(rows.values(), reverse=True)[:1] == [Decimal("28000000")]
+    assert {Decimal("330000"), Decimal("8000000"), Decimal("15670000"),
+            Decimal("4000000")} <= set(rows.values())
+
+
+def test_ended_areas(live, http) -> None:
+    rows = run(live, http, "04-ended-areas-and-what-followed")
+    assert len(rows) == 19
+    merged = {r["area"]: r.get("successor") for r in rows if r["status"] == "merged"}
+    assert merged == {"Ganghoferstraße": "Rixdorf", "Richardplatz-Süd": "Rixdorf"}
+
+
+def test_funds_and_rules(live, http) -> None:
+    rows = run(live, http, "05-funds-and-their-rules")
+    assert {r["generation"] for r in rows} >= {"until 2013", "2014–2020", "since 2021"} or \
+        len({r["generation"] for r in rows}) == 3
+
+
+def test_who_decides(live, http) -> None:
+    rows = run(live, http, "06-who-decides")
+    assert any("Aktionsfonds" in r["fund"] and "Aktionsfondsjury" in r["decidedBy"]
+               for r in rows)
+
+
+def test_gi_departments(live, http) -> None:
+    rows = run(live, http, "07-gemeinschaftsinitiative-departments")
+    assert len(rows) == 9 and {r["decision"] for r in rows} == {"S-1658/2018"}
+
+
+def test_department_names(live, http) -> None:
+    rows = run(live, http, "08-department-names-over-time")
+    assert [r["abbreviation"] for r in rows if r.get("observedFrom")][:3] == \
+        ["SenStadt", "SenStadtUm", "SenStadtWohn"]
+
+
+def test_climate_projects(live, http) -> None:
+    rows = {r["area"]: int(r["projects"]) for r in run(live, http, "09-climate-projects-per-area")}
+    assert rows["Reinickendorfer Straße/Pankstraße"] >= 3
+
+
+def test_areas_over_time(live, http) -> None:
+    rows = run(live, http, "10-number-of-areas-over-time")
+    counts = [int(r["areas"]) for r in rows]
+    assert 15 in counts and 37 in counts and 32 in counts
+
+
+@pytest.mark.parametrize("slug", ["11-operators", "12-population-of-areas",
+                                  "13-quartiersrat-compositions", "14-quartiersraetekongresse",
+                                  "15-conflicting-sources", "16-selection-by-monitoring",
+                                  "17-projects-by-fund"])
+def test_other_examples_match_the_facts(live, http, slug: str) -> None:
+    rows = run(live, http, slug)
+    if slug == "12-population-of-areas":
+        largest = rows[0]
+        assert largest["area"] == "Lipschitzallee/Gropiusstadt" or \
+            Decimal(largest["residents"]) >= Decimal("23600")
+    if slug == "14-quartiersraetekongresse":
+        assert [r["date"] for r in rows][:2] == ["2010-03-20", "2014-03-21"]
+    if slug == "13-quartiersrat-compositions":
+        assert any(r["members"] == "22" and r.get("residents") == "12" for r in rows)
