@@ -64,7 +64,7 @@ def with_prefixes(query: str, vocab: Vocab) -> str:
     return "".join(f"PREFIX {p}: <{vocab.prefixes[p]}>\n" for p in used) + query
 
 
-def _release_graphs(request: Request) -> list[tuple[str, int]]:
+def release_graphs(request: Request) -> list[tuple[str, int]]:
     """Named graphs of the current release with their triple counts (from its provenance)."""
     state = request.app.state
     base = state.settings.base_iri
@@ -106,7 +106,7 @@ def service_graph(request: Request) -> Graph:
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, RDFS.comment, Literal("the union of all named graphs", lang="en")))
     total = 0
-    for name, count in _release_graphs(request):
+    for name, count in release_graphs(request):
         named, inner = BNode(), BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, SD.name, URIRef(name)))

@@ -22,8 +22,8 @@ from ingest.executor import CHUNK, Job
 from .. import description
 from ..cache import etag_for, etag_matches
 from ..conneg import negotiate
-from ..errors import BadRequest, ResultTooLarge
-from ..formats import GRAPH_FORMATS, HTML, Format
+from ..errors import BadRequest, NotAcceptable, ResultTooLarge
+from ..formats import GRAPH_FORMATS, HTML, offered
 from ..protocol import SparqlRequest, check_query, choose_format, from_pairs, from_post
 
 router = APIRouter()
@@ -101,18 +101,14 @@ def _read_spool(spool: BinaryIO) -> Iterator[bytes]:
 
 
 def _service_description(request: Request) -> Response:
+    """RDF for programs (Turtle when nothing is asked for), the query page for browsers."""
     accept = request.headers.get("accept")
-    fmt: Format | None = negotiate(accept, (*GRAPH_FORMATS, HTML))
-    if fmt is HTML:
-        return description.query_page(request)
+    fmt = negotiate(accept, (*GRAPH_FORMATS, HTML)) if accept else GRAPH_FORMATS[0]
     if fmt is None:
-        fmt = GRAPH_FORMATS[0] if not accept else None
-    if fmt is None:
-        from ..errors import NotAcceptable
-        from ..formats import offered
-
         raise NotAcceptable("the service description is offered as: "
                             f"{offered((*GRAPH_FORMATS, HTML))}")
+    if fmt is HTML:
+        return description.query_page(request)
     return description.service_description(request, fmt)
 
 

@@ -12,7 +12,7 @@ from ingest.executor import Job
 from ingest.vocab import DCT, VOID, Vocab
 
 from ..conneg import negotiate
-from ..description import _release_graphs, rdf_response
+from ..description import rdf_response, release_graphs
 from ..errors import NotAcceptable
 from ..formats import GRAPH_FORMATS, offered
 
@@ -44,7 +44,7 @@ def void_graph(request: Request) -> Graph:
     graph.add((dataset, VOID.uriSpace, Literal(f"{base}/id/")))
     graph.add((dataset, DCT.identifier, Literal(request.app.state.backend.release_id())))
     total = 0
-    for name, count in _release_graphs(request):
+    for name, count in release_graphs(request):
         part = URIRef(name)
         graph.add((dataset, VOID.subset, part))
         graph.add((part, RDF.type, VOID.Dataset))
