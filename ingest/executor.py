@@ -51,6 +51,7 @@ class Job:
     default_graphs: tuple[str, ...] | None = None  # None: the union of all named graphs
     named_graphs: tuple[str, ...] | None = None  # None: all named graphs
     prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None  # resolves relative IRIs in the query
 
 
 _STRIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'
@@ -125,7 +126,7 @@ def _run_job(store: Any, job: Job, conn: Connection, functions: dict[Any, Any]) 
 
     from .store import GRAPH_FORMATS, RESULT_FORMATS
 
-    options: dict[str, Any] = {"prefixes": job.prefixes or None,
+    options: dict[str, Any] = {"prefixes": job.prefixes or None, "base_iri": job.base_iri,
                                "custom_functions": functions or None}
     if job.default_graphs is None:
         options["use_default_graph_as_union"] = True

@@ -175,6 +175,8 @@ class RemoteBackend:
 
     def query(self, job: Job, timeout: float | None = None) -> Answer:
         sparql = job.query
+        if job.base_iri and not re.match(r"\s*BASE\b", sparql, re.IGNORECASE):
+            sparql = f"BASE <{job.base_iri}>\n{sparql}"
         if job.prefixes:  # later declarations in the query override these
             sparql = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in job.prefixes.items()) + sparql
         accept = ", ".join([RESULT_FORMATS[job.result_format].media_type,

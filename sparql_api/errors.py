@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.errors import BadInputError, StoreError
 from ingest.executor import Busy, QueryTimeout
@@ -64,6 +65,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     def _api_error(request: Request, exc: ApiError) -> Response:
         return _text(exc.status, exc.title, exc.detail, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not Found", 405: "Method Not Allowed"}
+        detail = {404: f"nothing is served at {request.url.path}",
+                  405: f"{request.method} is not allowed on {request.url.path}"}
+        return _text(exc.status_code, titles.get(exc.status_code, "Error"),
+                     detail.get(exc.status_code, str(exc.detail)), dict(exc.headers or {}))
 
     @app.exception_handler(BadInputError)
     def _bad_input(request: Request, exc: BadInputError) -> Response:

@@ -60,7 +60,8 @@ def _answer(request: Request, sparql: SparqlRequest) -> Response:
         return Response(cached[1], headers={**headers, "Content-Type": _content_type(cached[0])})
     job = Job(sparql.query, result_fmt.name, graph_fmt.name,
               sparql.default_graphs if sparql.has_dataset else None,
-              sparql.named_graphs if sparql.has_dataset else None)
+              sparql.named_graphs if sparql.has_dataset else None,
+              base_iri=f"{state.settings.base_iri}/sparql")  # relative IRIs: the endpoint
     answer = backend.query(job)
     media_type = answer.media_type or chosen.media_type
     headers["Content-Type"] = _content_type(media_type)

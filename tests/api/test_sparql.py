@@ -187,3 +187,19 @@ def test_geosparql_functions(live, http) -> None:
     assert (row["within"]["value"], row["contains"]["value"]) == ("true", "true")
     assert row["intersects"]["value"] == "false"
     assert 6.7 < float(row["km"]["value"]) < 6.8
+
+
+def test_relative_iris_resolve_against_the_endpoint(live, http) -> None:
+    """Regression (W3C query_content_type_construct): relative IRIs were a syntax error."""
+    response = http.post(f"{live.url}/sparql", data=b"CONSTRUCT { <s> <p> 1 } WHERE {}",
+                         headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert response.status_code == 200, response.text
+    graph = Graph().parse(data=response.text, format="turtle")
+    assert {str(s) for s in graph.subjects()} == {f"{BASE}/s"}
+
+
+def test_wrong_method_is_plain_text_405(live, http) -> None:
+    response = http.put(f"{live.url}/sparql", data=b"x", timeout=10)
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "PUT is not allowed" in response.text

@@ -61,13 +61,9 @@ RDF_PARSERS = {"text/turtle": "turtle", "application/n-triples": "nt",
 QUAD_FORMATS = {"trig", "nquads"}
 
 # Query cases that cannot pass because of a gap in the product (strict: they must fail).
-PRODUCT_GAPS = {
-    "query_content_type_construct": (
-        "the query 'CONSTRUCT { <s> <p> 1 } WHERE {}' uses relative IRIs, which SPARQL 1.1 "
-        "resolves against the service's base IRI (the manifest's update_base_uri: 'which MAY "
-        "be the service endpoint'); Kiezgraph gives pyoxigraph no base_iri, so the query is "
-        "rejected as a syntax error (400) instead of being answered with RDF"),
-}
+# Manifest entries Kiezgraph cannot pass yet, with the reason (strict xfail). Empty now:
+# relative IRIs in queries resolve against the endpoint IRI (regression test below).
+PRODUCT_GAPS: dict[str, str] = {}
 
 
 # -- the manifest ---------------------------------------------------------------------
