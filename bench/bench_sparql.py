@@ -20,9 +20,10 @@ Every server first answers every query once and must give Kiezgraph's row count.
 time per cell, at concurrency 1 and 16, in two modes: ``distinct`` (each request's text
 differs by a trailing comment with a counter, so Kiezgraph's answer cache never hits
 and rdflib-endpoint's parsed-query cache neither) and ``repeated`` (identical requests:
-Kiezgraph answers from its cache). After each cell the server must answer a trivial
-query again before the next cell starts (a slow server keeps working on abandoned
-requests). Every server is stopped on exit, also on errors.
+Kiezgraph answers from its cache). wrk stops at the end of a cell, but every server
+keeps working on the requests it had accepted; so after each cell the server's process
+group must fall idle (by its CPU time in /proc) and answer a trivial query before the
+next cell starts, or it is restarted. Every server is stopped on exit, also on errors.
 """
 
 from __future__ import annotations
@@ -117,13 +118,6 @@ class Dataset:
     dump: Path
     oxigraph: Path
     triples: int = 0
-
-
-@dataclass
-class Server:
-    name: str
-    url: str
-    process: subprocess.Popen[bytes]
 
 
 @dataclass
@@ -232,44 +226,98 @@ def server_command(name: str, ds: Dataset, port: int) -> tuple[list[str], str]:
              "--port", str(port)], f"http://127.0.0.1:{port}/")
 
 
-@contextlib.contextmanager
-def serving(name: str, ds: Dataset, work: Path, load_timeout: float) -> Iterator[Server]:
-    port = free_port()
-    cmd, url = server_command(name, ds, port)
-    logfile = (work / f"{ds.name}-{name}.log").open("wb")
-    process = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, cwd=work,
-                               env=child_env(), start_new_session=True)
-    try:
+class Server:
+    """One server process (in a session of its own) that can be stopped and restarted."""
+
+    def __init__(self, name: str, ds: Dataset, work: Path, load_timeout: float):
+        self.name, self.ds, self.work, self.load_timeout = name, ds, work, load_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        cmd, self.url = server_command(self.name, self.ds, free_port())
+        with (self.work / f"{self.ds.name}-{self.name}.log").open("ab") as logfile:
+            self.process = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT,
+                                            cwd=self.work, env=child_env(),
+                                            start_new_session=True)
         t0 = time.perf_counter()
-        deadline = time.monotonic() + load_timeout
+        deadline = time.monotonic() + self.load_timeout
         while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{name} exited with {process.returncode}; see {logfile.name}")
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited with {self.process.returncode}; see "
+                                 f"{self.ds.name}-{self.name}.log in the work folder")
             with contextlib.suppress(httpx.HTTPError):
-                if ask(url, 5).status_code == 200:
+                if ask(self.url, 5).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise SystemExit(f"{name} did not answer within {load_timeout:.0f} s")
+                raise SystemExit(f"{self.name} did not answer within {self.load_timeout:.0f} s")
             time.sleep(0.5)
-        log(f"{ds.name}: {name} ready in {time.perf_counter() - t0:.1f} s")
-        yield Server(name, url, process)
-    finally:
-        stop(process)
-        logfile.close()
+        log(f"{self.ds.name}: {self.name} ready in {time.perf_counter() - t0:.1f} s")
 
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server's process group (it was started in a session of its own)."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
+    def stop(self) -> None:
+        """Stop the whole process group (the server and any workers it started)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's process group (Linux /proc)."""
+        if self.process is None:
+            return 0.0
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) == self.process.pid:  # the process group's id
+                ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until the server is idle: abandoned requests of a cell still run after
+        wrk stops, on every server. False if it stayed busy for ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.05:  # under 10 % of one core
+                with contextlib.suppress(httpx.HTTPError):
+                    return ask(self.url, max(1.0, deadline - time.monotonic())
+                               ).status_code == 200
+                return False
+            before = now
+        return False
+
+    def settle_or_restart(self, timeout: float) -> str:
+        if self.settle(timeout):
+            return ""
+        log(f"  {self.name} still busy after {timeout:.0f} s: restarting it")
+        self.stop()
+        self.start()
+        return f"busy > {timeout:.0f} s after the cell, restarted"
+
+
+@contextlib.contextmanager
+def serving(name: str, ds: Dataset, work: Path, load_timeout: float) -> Iterator[Server]:
+    server = Server(name, ds, work, load_timeout)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def ask(url: str, timeout: float, query: str = TRIVIAL) -> httpx.Response:
@@ -310,16 +358,8 @@ def request_path(url: str, text: str, mode: str, token: str) -> str:
     return f"{path}?query={quote(text, safe='')}"
 
 
-def drain(server: Server, timeout: float) -> bool:
-    """Wait until the server answers a trivial query again (it may still be busy)."""
-    try:
-        return ask(server.url, timeout).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def check(server: Server, ds: Dataset, queries: list[str], results: Results,
-          timeout: float) -> dict[str, float]:
+          timeout: float, drain_timeout: float) -> dict[str, float]:
     """Ask every query once; return the seconds each took (a failed one is left out)."""
     took: dict[str, float] = {}
     for name in queries:
@@ -330,8 +370,7 @@ def check(server: Server, ds: Dataset, queries: list[str], results: Results,
         except httpx.TimeoutException:
             results.rows[key] = None
             log(f"  {server.name} {name}: no answer within {timeout:.0f} s")
-            if not drain(server, timeout * 3):
-                raise
+            server.settle_or_restart(drain_timeout)
             continue
         took[name] = time.perf_counter() - t0
         if response.status_code != 200:
@@ -348,12 +387,12 @@ def check(server: Server, ds: Dataset, queries: list[str], results: Results,
 
 def bench_server(server: Server, ds: Dataset, args: argparse.Namespace, script: Path,
                  results: Results) -> None:
-    took = check(server, ds, args.queries, results, args.check_timeout)
+    took = check(server, ds, args.queries, results, args.check_timeout, args.drain_timeout)
     token = secrets.token_hex(4)
     warm = request_path(server.url, query_text("resource-lookup", ds.base), "distinct",
                         token + "-warm")
     wrk(script, server.url, warm, "distinct", 16, 2, args.request_timeout)  # start workers
-    drain(server, args.drain_timeout)
+    server.settle_or_restart(args.drain_timeout)
     for name in args.queries:
         for mode in MODES:
             for concurrency in (1, 16):
@@ -367,8 +406,8 @@ def bench_server(server: Server, ds: Dataset, args: argparse.Namespace, script: 
                                     f"{token}-{mode}-{concurrency}")
                 cell = wrk(script, server.url, path, mode, concurrency, seconds,
                            args.request_timeout)
-                if not drain(server, args.drain_timeout):
-                    cell.note += f" busy > {args.drain_timeout:.0f} s after the cell"
+                cell.note = "; ".join(x for x in (cell.note, server.settle_or_restart(
+                    args.drain_timeout)) if x)
                 results.cells[key] = cell
                 log(f"  {server.name} {name} {mode} c{concurrency}: {cell.rps:,.1f} req/s, "
                     f"p50 {cell.p50_ms:.2f} ms, p99 {cell.p99_ms:.2f} ms, "
@@ -485,8 +524,9 @@ def parse_args() -> argparse.Namespace:
                         help="wrk's per-request timeout, seconds")
     parser.add_argument("--check-timeout", type=float, default=120.0,
                         help="seconds a server may take for the correctness check of a query")
-    parser.add_argument("--drain-timeout", type=float, default=300.0,
-                        help="seconds a server may stay busy after a cell")
+    parser.add_argument("--drain-timeout", type=float, default=60.0,
+                        help="seconds a server may stay busy after a cell before it is "
+                             "restarted")
     parser.add_argument("--load-timeout", type=float, default=1800.0,
                         help="seconds a server may take to load its data and start")
     parser.add_argument("--work-dir", type=Path,
