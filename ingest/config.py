@@ -45,7 +45,16 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
     query_timeout: float = Field(30.0, gt=0, description="Seconds a SPARQL query may run.")
-    query_workers: int = Field(4, ge=1, le=64, description="Query worker processes.")
+    query_workers: int = Field(
+        4, ge=1, le=64, description="Query worker processes (shared out among the HTTP workers)."
+    )
+    access_log: bool = Field(
+        False, description="Log every HTTP request (costs throughput; a reverse proxy in "
+        "front usually keeps this log)."
+    )
+    http_workers: int = Field(
+        0, ge=0, le=64, description="HTTP server processes; 0: one per CPU core, at most 4."
+    )
     max_request_bytes: int = Field(
         1024 * 1024, ge=1024, description="Largest accepted request body (413 above)."
     )

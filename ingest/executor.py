@@ -8,18 +8,25 @@ stream back in chunks, so a large result starts quickly and is never held whole.
 
 Wire protocol on the pipe (parent -> worker): a pickled ``(release_id, Job)``.
 Worker -> parent, one ``send_bytes`` per message, first byte the tag:
-``H`` + json header {kind, media_type}, ``D`` + data, ``Z`` end, ``E`` + json error.
+``H`` + json header {kind, media_type}, ``D`` + data, ``Z`` end, ``E`` + json error;
+an answer smaller than one chunk comes as a single ``A`` + json header + newline + data,
+which saves the small, frequent answers three round trips through the pipe.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing as mp
+import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -68,17 +75,18 @@ def without_literals(query: str) -> str:
     return _STRIP.sub(" ", query)
 
 
-def uses_service(query: str) -> bool:
-    return bool(_SERVICE.search(without_literals(query)))
+def uses_service(query: str, stripped: str | None = None) -> bool:
+    """``stripped``: the query already passed through ``without_literals``."""
+    return bool(_SERVICE.search(stripped if stripped is not None else without_literals(query)))
 
 
-def first_keyword(query: str) -> str | None:
+def first_keyword(query: str, stripped: str | None = None) -> str | None:
     """The first keyword after the prologue (BASE/PREFIX), upper-cased.
 
     A loop of anchored matches, not one regex with nested repetition: a long prologue
     must not make the check backtrack (regression: rdflib's SPARQLStore client).
     """
-    text = without_literals(query)
+    text = stripped if stripped is not None else without_literals(query)
     position = 0
     while match := _PROLOGUE_ITEM.match(text, position):
         position = match.end()
@@ -105,10 +113,14 @@ class _PipeWriter:
     def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= CHUNK:
-            self.flush()
+            self._send_buffer()
         return len(data)
 
     def flush(self) -> None:
+        """Called by the serializer when it is done; sending waits for ``close``, so that
+        an answer smaller than a chunk goes out as one message."""
+
+    def _send_buffer(self) -> None:
         if not self.header_sent:
             self.conn.send_bytes(b"H" + json.dumps(self.header).encode())
             self.header_sent = True
@@ -117,8 +129,11 @@ class _PipeWriter:
             self.buffer.clear()
 
     def close(self) -> None:
-        self.flush()
-        self.conn.send_bytes(b"Z")
+        if self.header_sent:
+            self._send_buffer()
+            self.conn.send_bytes(b"Z")
+        else:
+            self.conn.send_bytes(b"A" + json.dumps(self.header).encode() + b"\n" + self.buffer)
 
 
 def _run_job(store: Any, job: Job, conn: Connection, functions: dict[Any, Any]) -> None:
@@ -173,6 +188,30 @@ def _worker_main(conn: Connection, store_root: str) -> None:
 
 # -- the parent side ----------------------------------------------------------------
 
+ASYNC_QUERY_BYTES = 32 * 1024  # longer jobs are sent from a thread: a pipe write may block
+
+
+def _timeout_message(limit: float) -> str:
+    return (f"the query ran longer than the limit of {limit:g} s and was stopped; narrow it "
+            "(LIMIT, more specific patterns) or ask for a higher limit")
+
+
+def _fail(waiter: asyncio.Future[Any], error: Exception) -> None:
+    if not waiter.done():
+        waiter.set_exception(error)
+
+
+def _busy() -> Busy:
+    return Busy("all query workers stayed busy until the time limit; try again in a moment")
+
+
+def _recv(worker: _Worker) -> bytes:
+    try:
+        return worker.conn.recv_bytes()
+    except (EOFError, OSError) as exc:
+        raise StoreError("the query worker ended unexpectedly") from exc
+
+
 
 class _Worker:
     def __init__(self, ctx: Any, store_root: Path):
@@ -190,11 +229,13 @@ class _Worker:
 
 @dataclass
 class Answer:
-    """A running query whose first chunk has arrived; ``chunks()`` streams it all."""
+    """A running query whose first chunk has arrived; ``chunks()`` streams it all.
+    ``complete``: the whole answer, when it came in one message."""
 
     kind: str
     media_type: str
     _stream: Callable[[], Iterator[bytes]]
+    complete: bytes | None = None
 
     def chunks(self) -> Iterator[bytes]:
         return self._stream()
@@ -213,6 +254,9 @@ class Executor:
         self._idle: list[_Worker] = []
         self._size = workers
         self._live = 0
+        self._waiting = 0  # threads waiting in _acquire
+        self._async_waiters: deque[tuple[asyncio.AbstractEventLoop,
+                                         asyncio.Future[_Worker | None]]] = deque()
         self._cond = threading.Condition()
         self._closed = False
 
@@ -228,38 +272,102 @@ class Executor:
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise Busy("all query workers stayed busy until the time limit; "
-                               "try again in a moment")
-                self._cond.wait(remaining)
+                    raise _busy()
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
+        return self._spawn()
+
+    async def _acquire_async(self, deadline: float) -> _Worker:
+        """``_acquire`` for the event loop: waits on a future instead of a thread."""
+        loop = asyncio.get_running_loop()
+        with self._cond:
+            if self._closed:
+                raise StoreError("the query service is shutting down")
+            if self._idle and not self._waiting:
+                return self._idle.pop()
+            if self._live < self._size:
+                self._live += 1
+                waiter = None
+            else:
+                waiter = loop.create_future()
+                self._async_waiters.append((loop, waiter))
+        if waiter is not None:
+            try:
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    worker = await waiter
+            except TimeoutError:
+                raise _busy() from None
+            finally:
+                with self._cond, contextlib.suppress(ValueError):
+                    self._async_waiters.remove((loop, waiter))
+            if worker is not None:
+                return worker
+            # None: a worker was discarded and its place handed to us (already counted)
+        return await loop.run_in_executor(None, self._spawn)
+
+    def _spawn(self) -> _Worker:
+        """Start a worker for a place already counted in ``_live``."""
         try:
             return _Worker(self._ctx, self.store_root)
         except OSError as exc:
-            with self._cond:
-                self._live -= 1
-                self._cond.notify()
+            self._give_back_place()
             raise StoreError(f"cannot start a query worker: {exc}") from exc
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
             if self._closed:
                 worker.kill()
-            else:
+            elif self._waiting or not self._hand_over(worker):
                 self._idle.append(worker)
             self._cond.notify()
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
+        self._give_back_place()
+
+    def _give_back_place(self) -> None:
         with self._cond:
-            self._live -= 1
+            if self._closed or self._waiting or not self._hand_over(None):
+                self._live -= 1
             self._cond.notify()
 
-    def run(self, release_id: str, job: Job, timeout: float | None = None) -> Answer:
+    def _hand_over(self, worker: _Worker | None) -> bool:
+        """Give a worker (or, with None, the place of a discarded one) to the first
+        coroutine waiting for it; False if none waits. Called with ``_cond`` held."""
+        while self._async_waiters:
+            loop, waiter = self._async_waiters.popleft()
+            if waiter.done():
+                continue
+
+            def deliver(waiter: asyncio.Future[_Worker | None] = waiter) -> None:
+                if waiter.done():  # it timed out meanwhile: pass the worker on
+                    if worker is None:
+                        self._give_back_place()
+                    else:
+                        self._release(worker)
+                else:
+                    waiter.set_result(worker)
+
+            if asyncio._get_running_loop() is loop:
+                loop.call_soon(deliver)  # on the loop's own thread: no wake-up needed
+            else:
+                loop.call_soon_threadsafe(deliver)
+            return True
+        return False
+
+    def run(self, release_id: str, job: Job, timeout: float | None = None,
+            since: float | None = None) -> Answer:
         """Start ``job``; return once its first chunk is there, or raise.
 
+        ``since``: the ``time.monotonic()`` at which the request arrived, when it waited
+        in a queue before this call; the time limit counts from then.
         Raises BadInputError (syntax), QueryTimeout, Busy or StoreError.
         """
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        deadline = (time.monotonic() if since is None else since) + limit
         worker = self._acquire(deadline)
         try:
             worker.conn.send((release_id, job))
@@ -267,6 +375,37 @@ class Executor:
         except BaseException:
             self._discard(worker)
             raise
+        return self._answer(worker, message, deadline, limit)
+
+    async def run_async(self, release_id: str, job: Job, since: float,
+                        pool: ThreadPoolExecutor) -> Answer:
+        """``run`` for an event loop: with an idle worker at hand, the job is sent and its
+        first message awaited without a thread (a small answer is then complete). Else
+        ``run`` waits for a worker in a thread of ``pool``.
+
+        A large answer is read on in the loop's default executor, never in ``pool``:
+        ``pool``'s threads may all be waiting for workers, and this one holds a worker.
+        Whoever reads a large Answer must do so outside ``pool`` too."""
+        loop = asyncio.get_running_loop()
+        if len(job.query) >= ASYNC_QUERY_BYTES:
+            return await loop.run_in_executor(pool, self.run, release_id, job, None, since)
+        deadline = since + self.timeout
+        worker = await self._acquire_async(deadline)
+        try:
+            worker.conn.send((release_id, job))
+            message = await self._receive_async(worker, deadline)
+        except BaseException:
+            self._discard(worker)
+            raise
+        if message[:1] in (b"A", b"E"):
+            return self._answer(worker, message, deadline, self.timeout)
+        return await loop.run_in_executor(None, self._answer, worker, message, deadline,
+                                          self.timeout)
+
+    def _answer(self, worker: _Worker, message: bytes, deadline: float, limit: float
+                ) -> Answer:
+        """Turn a worker's first message into an Answer (or an error), releasing the
+        worker once it has said all it will say."""
         tag, body = message[:1], message[1:]
         if tag == b"E":
             self._release(worker)
@@ -274,8 +413,17 @@ class Executor:
             if error["kind"] == "syntax":
                 raise BadInputError(f"SPARQL syntax error: {error['message']}")
             raise StoreError(f"the store could not answer: {error['message']}")
-        header = json.loads(body)
-        first = self._receive(worker, deadline, limit)
+        if tag == b"A":
+            self._release(worker)
+            head, _, data = body.partition(b"\n")
+            header = json.loads(head)
+            return Answer(header["kind"], header["media_type"], lambda: iter((data,)), data)
+        try:
+            header = json.loads(body)
+            first = self._receive(worker, deadline, limit)
+        except BaseException:
+            self._discard(worker)
+            raise
 
         def stream() -> Iterator[bytes]:
             message, done = first, False
@@ -297,18 +445,35 @@ class Executor:
     def _receive(self, worker: _Worker, deadline: float, limit: float) -> bytes:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not worker.conn.poll(remaining):
-            raise QueryTimeout(f"the query ran longer than the limit of {limit:g} s and was "
-                               "stopped; narrow it (LIMIT, more specific patterns) or ask "
-                               "for a higher limit")
-        try:
-            return worker.conn.recv_bytes()
-        except (EOFError, OSError) as exc:
-            raise StoreError("the query worker ended unexpectedly") from exc
+            raise QueryTimeout(_timeout_message(limit))
+        return _recv(worker)
+
+    async def _receive_async(self, worker: _Worker, deadline: float) -> bytes:
+        """Wait for the worker's next message on the event loop, up to the deadline."""
+        if not worker.conn.poll(0):
+            loop = asyncio.get_running_loop()
+            ready = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            try:
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await ready
+            except TimeoutError:
+                raise QueryTimeout(_timeout_message(self.timeout)) from None
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop leaves watched fds non-blocking
+        return _recv(worker)
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
             self._cond.notify_all()
+            while self._async_waiters:
+                loop, waiter = self._async_waiters.popleft()
+                with contextlib.suppress(RuntimeError):  # its loop may be closed already
+                    loop.call_soon_threadsafe(_fail, waiter, StoreError(
+                        "the query service is shutting down"))
         for worker in idle:
             worker.kill()

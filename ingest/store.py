@@ -8,10 +8,12 @@ ingest flips the pointer. ``RemoteBackend`` sends the same queries to an externa
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -19,7 +21,7 @@ import requests
 
 from .config import Settings
 from .errors import BadInputError, ConfigError, StoreError
-from .executor import CHUNK, Answer, Executor, Job
+from .executor import CHUNK, Answer, Busy, Executor, Job
 from .release import ReleaseMeta, ReleaseStore
 
 GRAPH_LIST_TTL = 5.0  # seconds
@@ -44,7 +46,11 @@ GRAPH_FORMATS = {
 class Backend(Protocol):
     def release_id(self) -> str: ...
 
-    def query(self, job: Job, timeout: float | None = None) -> Answer: ...
+    def query(self, job: Job, timeout: float | None = None, since: float | None = None
+              ) -> Answer: ...
+
+    async def query_async(self, job: Job, since: float, pool: ThreadPoolExecutor
+                          ) -> Answer: ...
 
     def close(self) -> None: ...
 
@@ -76,14 +82,24 @@ class EmbeddedBackend:
     def release_id(self) -> str:
         return self.meta().release_id
 
-    def query(self, job: Job, timeout: float | None = None) -> Answer:
-        """Run ``job`` in a worker process over the current release (see executor)."""
-        release_id = self.release_id()
+    def query(self, job: Job, timeout: float | None = None, since: float | None = None
+              ) -> Answer:
+        """Run ``job`` in a worker process over the current release (see executor).
+
+        ``since``: when the request arrived (``time.monotonic()``); the limit counts from it.
+        """
+        return self._pool().run(self.release_id(), job, timeout, since)
+
+    async def query_async(self, job: Job, since: float, pool: ThreadPoolExecutor) -> Answer:
+        """``query`` for the event loop; blocking waits happen in ``pool``."""
+        return await self._pool().run_async(self.release_id(), job, since, pool)
+
+    def _pool(self) -> Executor:
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
                     self._executor = Executor(self.releases.root, self.workers, self.timeout)
-        return self._executor.run(release_id, job, timeout)
+        return self._executor
 
     def close(self) -> None:
         if self._executor is not None:
@@ -173,7 +189,14 @@ class RemoteBackend:
             raise StoreError(f"the SPARQL server at {self.url} holds no Kiezgraph release")
         return str(rows[0]["id"]["value"])
 
-    def query(self, job: Job, timeout: float | None = None) -> Answer:
+    def query(self, job: Job, timeout: float | None = None, since: float | None = None
+              ) -> Answer:
+        limit = timeout or self.timeout
+        if since is not None:
+            limit -= time.monotonic() - since
+            if limit <= 0:
+                raise Busy("the query waited for a free slot until the time limit; "
+                           "try again in a moment")
         sparql = job.query
         if job.base_iri and not re.match(r"\s*BASE\b", sparql, re.IGNORECASE):
             sparql = f"BASE <{job.base_iri}>\n{sparql}"
@@ -187,7 +210,7 @@ class RemoteBackend:
             default, named = [], []
         else:
             default = named = self._graphs()
-        response = self._post(sparql, accept, default, named, timeout)
+        response = self._post(sparql, accept, default, named, limit)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         kind = "graph" if media_type == GRAPH_FORMATS[job.graph_format].media_type \
             else "solutions"
@@ -202,6 +225,10 @@ class RemoteBackend:
                 yield from response.iter_content(CHUNK)
 
         return Answer(kind, media_type, chunks)
+
+    async def query_async(self, job: Job, since: float, pool: ThreadPoolExecutor) -> Answer:
+        return await asyncio.get_running_loop().run_in_executor(pool, self.query, job, None,
+                                                                since)
 
     def close(self) -> None:
         self.session.close()

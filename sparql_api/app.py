@@ -1,19 +1,22 @@
-"""``create_app(settings)``: the FastAPI application, with the backend opened once."""
+"""``create_app(settings)``: the web application, with the backend opened once."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from ingest.config import Settings
 from ingest.store import open_backend
 
 from .cache import AnswerCache
+from .endpoint import SparqlEndpoint
 from .errors import install_error_handlers
 from .limits import BodyLimit
 from .routes import meta, sparql, void
@@ -21,15 +24,22 @@ from .routes import meta, sparql, void
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings) -> Application:
+    """The ASGI application: the SPARQL endpoint in front of the FastAPI routes, both
+    behind CORS and the request-size limit. ``.api`` is the FastAPI application."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.backend = open_backend(settings)
         app.state.cache = AnswerCache(settings.cache_bytes)
+        # One thread per query worker: each waits on its worker's answer. Few threads
+        # keep the GIL uncontended; requests beyond them queue here, on the clock.
+        app.state.query_threads = ThreadPoolExecutor(settings.query_workers,
+                                                     thread_name_prefix="kiezgraph-query")
         try:
             yield
         finally:
+            app.state.query_threads.shutdown(wait=False, cancel_futures=True)
             app.state.backend.close()
 
     app = FastAPI(title="Kiezgraph", lifespan=lifespan,
@@ -39,9 +49,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(void.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
-        expose_headers=["ETag", "X-Kiezgraph-Release", "Content-Length"], max_age=86400)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    return app
+    return Application(app, settings)
+
+
+class Application:
+    """The outer ASGI callable. ``api``: the FastAPI application (routes and state)."""
+
+    def __init__(self, api: FastAPI, settings: Settings):
+        self.api = api
+        cors = CORSMiddleware(
+            SparqlEndpoint(api), allow_origins=["*"],
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
+            expose_headers=["ETag", "X-Kiezgraph-Release", "Content-Length"], max_age=86400)
+        self._app = BodyLimit(cors, max_bytes=settings.max_request_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)

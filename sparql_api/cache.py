@@ -1,7 +1,9 @@
 """A small in-memory cache of complete answers, keyed by their ETag.
 
 An ETag is derived from the release id and the request, so a new release changes every
-key and old entries simply age out.
+key and old entries simply age out. Beside it, a memo maps the raw bytes of a request
+(query string, body, and the headers that choose the answer) to its ETag, so that a
+repeated request is answered without parsing it again.
 """
 
 from __future__ import annotations
@@ -26,13 +28,38 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return etag in tags
 
 
+RawRequest = tuple[bytes, ...]
+
+
 class AnswerCache:
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 1024 * 1024):
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 1024 * 1024,
+                 max_requests: int = 10_000):
         self.max_bytes = max_bytes
         self.max_entry = max_entry
+        self.max_requests = max_requests
         self._entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._requests: OrderedDict[RawRequest, tuple[str, str]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+
+    def recall(self, raw: RawRequest, release_id: str) -> tuple[str, str, bytes] | None:
+        """ETag, media type and body of a request seen before under this release."""
+        with self._lock:
+            known = self._requests.get(raw)
+            if known is None or known[0] != release_id:
+                return None
+            entry = self._entries.get(known[1])
+            if entry is None:
+                return None
+            self._entries.move_to_end(known[1])
+            return known[1], entry[0], entry[1]
+
+    def remember(self, raw: RawRequest, release_id: str, etag: str) -> None:
+        with self._lock:
+            self._requests[raw] = (release_id, etag)
+            self._requests.move_to_end(raw)
+            if len(self._requests) > self.max_requests:
+                self._requests.popitem(last=False)
 
     def get(self, key: str) -> tuple[str, bytes] | None:
         with self._lock:

@@ -56,16 +56,33 @@ class ResultTooLarge(Unavailable):
     """The answer outgrew the configured limit; the query was stopped."""
 
 
+def describe(exc: BaseException) -> tuple[int, str, str, dict[str, str]]:
+    """Status, title, message and extra headers for any error a request can raise."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.title, exc.detail, exc.headers
+    if isinstance(exc, BadInputError):
+        return 400, BadRequest.title, str(exc), {}
+    if isinstance(exc, QueryTimeout):
+        return 503, Unavailable.title, str(exc), {}
+    if isinstance(exc, Busy):
+        return 503, Unavailable.title, str(exc), {"Retry-After": "5"}
+    if isinstance(exc, StoreError):
+        log.warning("store unavailable: %s", exc)
+        return 503, Unavailable.title, str(exc), {"Retry-After": "10"}
+    log.error("unhandled error", exc_info=exc)
+    return 500, ApiError.title, "an unexpected error occurred; it has been logged", {}
+
+
+def plain_text(status: int, title: str, detail: str) -> bytes:
+    return f"{status} {title}: {detail}\n".encode()
+
+
 def _text(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
-    return PlainTextResponse(f"{status} {title}: {detail}\n", status_code=status,
+    return PlainTextResponse(plain_text(status, title, detail), status_code=status,
                              headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    def _api_error(request: Request, exc: ApiError) -> Response:
-        return _text(exc.status, exc.title, exc.detail, exc.headers)
-
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not Found", 405: "Method Not Allowed"}
@@ -74,24 +91,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return _text(exc.status_code, titles.get(exc.status_code, "Error"),
                      detail.get(exc.status_code, str(exc.detail)), dict(exc.headers or {}))
 
-    @app.exception_handler(BadInputError)
-    def _bad_input(request: Request, exc: BadInputError) -> Response:
-        return _text(400, BadRequest.title, str(exc))
+    def _known(request: Request, exc: Exception) -> Response:
+        return _text(*describe(exc))
 
-    @app.exception_handler(QueryTimeout)
-    def _timeout(request: Request, exc: QueryTimeout) -> Response:
-        return _text(503, Unavailable.title, str(exc))
-
-    @app.exception_handler(Busy)
-    def _busy(request: Request, exc: Busy) -> Response:
-        return _text(503, Unavailable.title, str(exc), {"Retry-After": "5"})
-
-    @app.exception_handler(StoreError)
-    def _store(request: Request, exc: StoreError) -> Response:
-        log.warning("store unavailable: %s", exc)
-        return _text(503, Unavailable.title, str(exc), {"Retry-After": "10"})
+    for known in (ApiError, BadInputError, QueryTimeout, Busy, StoreError):
+        app.add_exception_handler(known, _known)
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _text(500, ApiError.title, "an unexpected error occurred; it has been logged")
+        log.error("on %s %s:", request.method, request.url.path)
+        return _text(*describe(exc))

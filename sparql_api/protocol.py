@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from ingest.executor import first_keyword, is_update, uses_service
+from ingest.executor import UPDATE_KEYWORDS, first_keyword, uses_service, without_literals
 
 from .conneg import negotiate
 from .errors import ApiError, BadRequest, Forbidden, NotAcceptable, UnsupportedMediaType
@@ -87,11 +87,12 @@ def check_query(query: str, allow_service: bool) -> str | None:
     """Refuse what a public read-only endpoint must not run; return the query form."""
     if not query.strip():
         raise BadRequest("the 'query' parameter is empty")
-    if is_update(query):
+    stripped = without_literals(query)
+    keyword = first_keyword(query, stripped)
+    if keyword in UPDATE_KEYWORDS:
         raise Forbidden("this endpoint is read-only: SPARQL Update is not accepted")
-    if not allow_service and uses_service(query):
+    if not allow_service and uses_service(query, stripped):
         raise Forbidden("federated queries (SERVICE) are switched off on this endpoint")
-    keyword = first_keyword(query)
     return keyword if keyword in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else None
 
 

@@ -72,3 +72,41 @@ def test_the_worker_of_a_stopped_query_is_replaced(strict: LiveServer) -> None:
         assert response.status_code == 503
     response = requests.get(f"{strict.url}/sparql", params={"query": SIMPLE}, timeout=10)
     assert response.status_code == 200 and response.json()["boolean"] is True
+
+
+def test_requests_queued_behind_busy_workers_end_in_time(strict: LiveServer) -> None:
+    """More runaway queries than workers: the queued ones count their wait against the
+    limit (503 within limit + 1 s, never later), and the service recovers."""
+    results: list[tuple[int, float]] = []
+
+    def run_slow(n: int) -> None:
+        started = time.monotonic()
+        response = requests.get(f"{strict.url}/sparql", timeout=TIMEOUT + 10, params={
+            "query": ADVERSARIAL["cross product"] + f" # {n}"})
+        results.append((response.status_code, time.monotonic() - started))
+
+    threads = [threading.Thread(target=run_slow, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT + 15)
+    assert [status for status, _ in results] == [503] * 4, results
+    assert all(seconds < TIMEOUT + 1.0 for _, seconds in results), results
+    response = requests.get(f"{strict.url}/sparql", params={"query": SIMPLE}, timeout=10)
+    assert response.status_code == 200 and response.json()["boolean"] is True
+
+
+@pytest.mark.parametrize("limit", ["LIMIT 40", "LIMIT 5000"])
+def test_answers_over_the_size_limit_are_refused_not_cut(published_store: Path,
+                                                         limit: str) -> None:
+    """Both a small answer (one message from the worker) and a large one (streamed and
+    spooled) over max_result_bytes end in 503 with the reason, never a partial body."""
+    settings = make_settings(published_store, max_result_bytes=1024)
+    with LiveServer(settings) as server:
+        response = requests.get(f"{server.url}/sparql", timeout=30, params={
+            "query": f"SELECT * WHERE {{ ?s ?p ?o }} {limit}"})
+        assert response.status_code == 503
+        assert "larger than 1024 bytes" in response.text
+        small = requests.get(f"{server.url}/sparql", timeout=30,
+                             params={"query": SIMPLE})
+        assert small.status_code == 200 and small.json()["boolean"] is True
