@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from .config import Settings
 from .errors import InvalidDataError, Problem, StoreError
+from .geo import map_geo
 from .iris import Minter
 from .mapping import Location, map_records
 from .provenance import provenance_graph
@@ -61,9 +62,17 @@ class Built:
 
 
 def _inputs(settings: Settings) -> dict[str, str]:
+    geo = settings.data_dir / "geo"
     files = [*sorted(settings.data_dir.glob("*.csv")), *sorted(settings.ontology_dir.glob("*.ttl")),
-             *sorted(settings.shapes_dir.glob("*.ttl")), *sorted(CODE_DIR.glob("*.py"))]
-    return {f"{p.parent.name}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+             *sorted(settings.shapes_dir.glob("*.ttl")), *sorted(CODE_DIR.glob("*.py")),
+             *sorted(p for p in geo.rglob("*") if p.is_file())]
+    return {_input_name(settings, p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _input_name(settings: Settings, path: Path) -> str:
+    if path.is_relative_to(settings.data_dir):
+        return f"data/{path.relative_to(settings.data_dir).as_posix()}"
+    return f"{path.parent.name}/{path.name}"
 
 
 def fingerprint(settings: Settings) -> str:
@@ -82,6 +91,7 @@ def build(settings: Settings) -> Built:
     log.info("read %d records from %s", len(records), settings.data_dir)
     mapped = map_records(vocab, records)
     problems += mapped.problems
+    mapped.graphs.update(map_geo(vocab, settings.data_dir / "geo", records, problems))
     ontology = parse_turtle_dir(settings.ontology_dir, settings.base_iri, problems)
     shapes = parse_turtle_dir(settings.shapes_dir, settings.base_iri, problems)
     if problems:

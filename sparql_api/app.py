@@ -18,8 +18,9 @@ from ingest.store import open_backend
 from .cache import AnswerCache
 from .endpoint import SparqlEndpoint
 from .errors import install_error_handlers
+from .geoindex import GeoIndexHolder
 from .limits import BodyLimit
-from .routes import meta, sparql, void
+from .routes import geo, meta, sparql, void
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings) -> Application:
         app.state.settings = settings
         app.state.backend = open_backend(settings)
         app.state.cache = AnswerCache(settings.cache_bytes)
+        app.state.geo = GeoIndexHolder(app.state.backend, settings.base_iri)
         # One thread per query worker: each waits on its worker's answer. Few threads
         # keep the GIL uncontended; requests beyond them queue here, on the clock.
         app.state.query_threads = ThreadPoolExecutor(settings.query_workers,
@@ -48,6 +50,7 @@ def create_app(settings: Settings) -> Application:
     app.include_router(meta.router)
     app.include_router(sparql.router)
     app.include_router(void.router)
+    app.include_router(geo.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return Application(app, settings)
 

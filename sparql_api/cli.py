@@ -1,10 +1,11 @@
-"""The ``kiezgraph`` command: ingest, validate, query, stats and serve.
+"""The ``kiezgraph`` command: ingest, validate, query, stats, serve and fetch.
 
 It parses arguments, sets up logging and maps errors to exit codes; the work is
 done in ``ingest`` and ``sparql_api``.
 
 Exit codes: 0 ok, 1 invalid data (malformed file, broken reference, SHACL
-violation), 2 bad input (usage, unparsable query, bad setting), 3 store error.
+violation), 2 bad input (usage, unparsable query, bad setting), 3 store error (for
+fetch: a layer could not be updated).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -23,9 +24,15 @@ from ingest.errors import (
     EXIT_BAD_INPUT,
     EXIT_INVALID_DATA,
     EXIT_OK,
+    EXIT_STORE,
+    BadInputError,
     InvalidDataError,
     KiezgraphError,
 )
+from ingest.geo_sources import SOURCES
+
+if TYPE_CHECKING:
+    from ingest.fetch import LayerResult
 
 log = logging.getLogger("kiezgraph")
 
@@ -33,7 +40,8 @@ EXIT_CODES_HELP = """exit codes:
   0  success
   1  invalid data: a malformed data file, a broken reference or a SHACL violation
   2  bad input: wrong usage, an unparsable query or a bad setting
-  3  store error: the store is missing, locked, unreadable or not writable"""
+  3  store error: the store is missing, locked, unreadable or not writable;
+     fetch: a layer could not be updated (its files were kept)"""
 
 
 def _settings_parent() -> argparse.ArgumentParser:
@@ -81,6 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8000, KIEZGRAPH_PORT)")
     serve.add_argument("--no-ingest", action="store_true",
                        help="serve the current release even if the data changed")
+    fetch = add("fetch", "Update the Berlin geodata in data/geo/ from the live WFS services "
+                "(per layer all-or-nothing: a layer that fails keeps its files).")
+    fetch.add_argument("--only", action="append", default=[], metavar="LAYER",
+                       help="fetch only this layer (repeatable): "
+                            + ", ".join(source.id for source in SOURCES))
+    fetch.add_argument("--service", action="append", default=[], metavar="LAYER=URL",
+                       help="fetch LAYER from this WFS endpoint instead of the registry's "
+                            "(repeat for fallbacks, tried in order)")
+    fetch.add_argument("--timeout", type=float, default=60.0,
+                       help="seconds to wait for a connection or the next data (default 60)")
+    fetch.add_argument("--retries", type=int, default=3,
+                       help="retries after a connection error, timeout, 5xx or 429, with "
+                            "exponential backoff (default 3)")
+    fetch.add_argument("--max-bytes", type=int, default=512 * 1024 * 1024,
+                       help="largest answer accepted per download (default 512 MiB)")
     return parser
 
 
@@ -157,9 +180,61 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _service_overrides(items: list[str]) -> dict[str, list[str]]:
+    services: dict[str, list[str]] = {}
+    for item in items:
+        layer, _, url = item.partition("=")
+        if not url.startswith(("http://", "https://")):
+            raise BadInputError(f"--service wants LAYER=URL with an http(s) URL, not '{item}'")
+        services.setdefault(layer, []).append(url)
+    return services
+
+
+def _print_layer(result: LayerResult) -> None:
+    if result.status == "updated":
+        print(f"{result.layer}: updated, {result.features} features from {result.service}")
+    elif result.status == "unchanged":
+        print(f"{result.layer}: unchanged (304 Not Modified), {result.features} features")
+    else:
+        for error in result.errors:
+            print(f"kiezgraph: {error}", file=sys.stderr)
+        print(f"kiezgraph: {result.layer}: not updated; its files were kept", file=sys.stderr)
+
+
+def _print_unmatched(settings: Settings) -> None:
+    from ingest.geo_sources import unmatched_areas
+
+    missing, total = unmatched_areas(settings.data_dir)
+    for key, name in missing:
+        print(f"no known area: {key} {name}")
+    print(f"qm-areas: {len(missing)} of {total} features match no area in areas.csv "
+          "(a report, not an error)")
+
+
+def cmd_fetch(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest.fetch import FetchOptions, fetch_layers
+    from ingest.geo_sources import select_sources
+
+    if args.timeout <= 0 or args.retries < 0 or args.max_bytes <= 0:
+        raise BadInputError("--timeout and --max-bytes must be positive, --retries not negative")
+    try:
+        sources = select_sources(args.only, _service_overrides(args.service))
+    except KeyError as exc:
+        raise BadInputError(f"unknown layer {exc}; known layers: "
+                            f"{', '.join(s.id for s in SOURCES)}") from None
+    options = FetchOptions(timeout=args.timeout, retries=args.retries, max_bytes=args.max_bytes)
+    results = fetch_layers(settings, sources, options, _print_layer)
+    if any(r.layer == "qm-areas" and r.status != "failed" for r in results):
+        _print_unmatched(settings)
+    failed = [r.layer for r in results if r.status == "failed"]
+    print(f"fetch: {len(results) - len(failed)} of {len(results)} layers up to date"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return EXIT_STORE if failed else EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "ingest": cmd_ingest, "validate": cmd_validate, "query": cmd_query,
-    "stats": cmd_stats, "serve": cmd_serve,
+    "stats": cmd_stats, "serve": cmd_serve, "fetch": cmd_fetch,
 }
 
 

@@ -113,3 +113,21 @@ def test_other_examples_match_the_facts(live, http, slug: str) -> None:
         assert [r["date"] for r in rows][:2] == ["2010-03-20", "2014-03-21"]
     if slug == "13-quartiersrat-compositions":
         assert any(r["members"] == "22" and r.get("residents") == "12" for r in rows)
+
+
+def test_areas_and_social_monitoring(live, http) -> None:
+    """Checked against the MSS 2021 table itself: Germaniagarten is Planungsraum
+    07400928, so its main row carries that Planungsraum's classes."""
+    import csv
+
+    from ..conftest import DATA
+
+    with (DATA / "geo" / "mss" / "mss_2021_indizes.csv").open(encoding="utf-8") as fh:
+        mss = {row["PLR_ID"]: row for row in csv.DictReader(fh)}
+    rows = run(live, http, "18-areas-and-social-monitoring")
+    assert len({r["area"] for r in rows}) == 9
+    main = next(r for r in rows if r["area"] == "Germaniagarten")
+    assert main["planungsraum"] == "Germaniagarten" and Decimal(main["shareOfArea"]) > 0
+    assert main["status"] == mss["07400928"]["SI_V"]
+    assert main["dynamics"] == mss["07400928"]["DI_V"]
+    assert main["geometry"] == "footprint derived from LOR"
