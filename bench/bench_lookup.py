@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import socket
@@ -27,19 +26,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-WRK_SCRIPT = """
-local points, i = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do points[#points + 1] = line end
-end
-function request()
-  i = i % #points + 1
-  return wrk.format("GET", "/lookup?" .. points[i])
-end
-"""
+from bench_linked_data import WRK_SCRIPT, run_wrk  # noqa: E402 -- after the path setup
 
 
 def free_port() -> int:
@@ -102,21 +93,15 @@ def over_http(store: Path, pts: list[tuple[float, float]], seconds: int, work: P
         url = f"http://127.0.0.1:{port}"
         _wait(url + "/lookup?lat=52.52&lon=13.40", server)
         lines = work / "points.txt"
-        lines.write_text("".join(f"lat={lat:.6f}&lon={lon:.6f}\n" for lon, lat in pts),
+        lines.write_text("".join(f"/lookup?lat={lat:.6f}&lon={lon:.6f}\n" for lon, lat in pts),
                          encoding="utf-8")
         script = work / "lookup.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
         for concurrency in (1, 16):
-            out = subprocess.run(["wrk", "-t", str(min(concurrency, 2)), "-c", str(concurrency),
-                                  "-d", f"{seconds}s", "--latency", "-s", str(script), url,
-                                  "--", str(lines)], capture_output=True, text=True,
-                                 timeout=seconds + 30, check=True).stdout
-            rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-            p50 = re.search(r"50%\s+(\S+)", out)
-            p99 = re.search(r"99%\s+(\S+)", out)
-            print(f"over HTTP, concurrency {concurrency}: "
-                  f"{float(rps.group(1)) if rps else 0:,.0f} req/s, "
-                  f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}")
+            cell = run_wrk(script, url, lines, "application/json", concurrency, seconds)
+            print(f"over HTTP, concurrency {concurrency}: {cell['rps']:,.0f} req/s, "
+                  f"p50 {cell['p50']:.2f} ms, p99 {cell['p99']:.2f} ms, "
+                  f"{cell['errors']:.0f} errors")
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -18,9 +19,10 @@ from ingest.store import open_backend
 from .cache import AnswerCache
 from .endpoint import SparqlEndpoint
 from .errors import install_error_handlers
-from .geoindex import GeoIndexHolder
+from .geoindex import build_index
 from .limits import BodyLimit
-from .routes import geo, meta, sparql, void
+from .per_release import PerRelease
+from .routes import geo, home, meta, ontology_docs, resources, search, sparql, void
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -33,7 +35,8 @@ def create_app(settings: Settings) -> Application:
         app.state.settings = settings
         app.state.backend = open_backend(settings)
         app.state.cache = AnswerCache(settings.cache_bytes)
-        app.state.geo = GeoIndexHolder(app.state.backend, settings.base_iri)
+        backend = app.state.backend
+        app.state.geo = PerRelease(backend, lambda: build_index(backend, settings.base_iri))
         # One thread per query worker: each waits on its worker's answer. Few threads
         # keep the GIL uncontended; requests beyond them queue here, on the clock.
         app.state.query_threads = ThreadPoolExecutor(settings.query_workers,
@@ -51,7 +54,14 @@ def create_app(settings: Settings) -> Application:
     app.include_router(sparql.router)
     app.include_router(void.router)
     app.include_router(geo.router)
+    app.include_router(search.router)
+    app.include_router(ontology_docs.router)
+    app.include_router(home.router)
+    app.include_router(resources.router)  # last: its paths are the most general
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Pages and descriptions compress well; /sparql is answered in front of this app
+    # and keeps its answers uncompressed (its cache serves the bytes as they are).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     return Application(app, settings)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formats import Format
+from .formats import Format, offered
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,23 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
     if not scored:
         return None
     return max(scored, key=lambda s: (s[0][0], s[0][1], s[1]))[2]
+
+
+def choose(name: str | None, accept: str | None, formats: tuple[Format, ...], what: str,
+           default: Format | None = None) -> Format:
+    """``?format=`` first (400 when unknown), then Accept (406 when nothing fits);
+    without an Accept header, ``default`` (or the first format)."""
+    from .errors import BadRequest, NotAcceptable
+
+    if name is not None:
+        fmt = next((f for f in formats if name in (f.name, f.media_type)), None)
+        if fmt is None:
+            raise BadRequest(f"unknown format {name!r}; use one of "
+                             f"{', '.join(f.name for f in formats)}")
+        return fmt
+    if not accept:
+        return default or formats[0]
+    fmt = negotiate(accept, formats)
+    if fmt is None:
+        raise NotAcceptable(f"{what} is offered as: {offered(formats)}")
+    return fmt

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,26 +141,6 @@ def build_index(backend: Any, base: str) -> GeoIndex:
     berlin = shapely.union_all([u.geometry for u in layers["district"].units]) \
         if layers["district"].units else shapely.box(*BERLIN_BOX)
     return GeoIndex(release_id, layers, LayerIndex.of(area_units), mss, berlin)
-
-
-class GeoIndexHolder:
-    """The index of the release being served; rebuilt once when the release changes."""
-
-    def __init__(self, backend: Any, base: str):
-        self.backend = backend
-        self.base = base
-        self._index: GeoIndex | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> GeoIndex:
-        release_id = self.backend.release_id()
-        index = self._index
-        if index is not None and index.release_id == release_id:
-            return index
-        with self._lock:
-            if self._index is None or self._index.release_id != release_id:
-                self._index = build_index(self.backend, self.base)
-            return self._index
 
 
 def feature(unit: Unit, properties: dict[str, Any]) -> dict[str, Any]:

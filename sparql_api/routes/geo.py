@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ..conneg import negotiate
-from ..errors import BadRequest, NotAcceptable, NotFound
-from ..formats import Format, offered
+from ..conneg import choose
+from ..errors import BadRequest, NotFound
+from ..formats import Format
 from ..geoindex import GeoIndex, Unit, feature, valid_coordinate
 
 router = APIRouter()
@@ -108,17 +108,8 @@ def lookup(request: Request) -> Response:
 
 
 def _format(request: Request) -> Format:
-    name = request.query_params.get("format")
-    if name is not None:
-        for fmt in LOOKUP_FORMATS:
-            if fmt.name == name:
-                return fmt
-        raise BadRequest(f"unknown format {name!r}; use json or jsonld")
-    accept = request.headers.get("accept")
-    fmt = negotiate(accept, LOOKUP_FORMATS) if accept else JSON
-    if fmt is None:
-        raise NotAcceptable(f"the lookup is offered as: {offered(LOOKUP_FORMATS)}")
-    return fmt
+    return choose(request.query_params.get("format"), request.headers.get("accept"),
+                  LOOKUP_FORMATS, "the lookup")
 
 
 def _json_ld(request: Request, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""The description of one resource: everything a reader or a program needs in one request.
+
+Its own statements; labels (and dates, for time lines) of everything it links to; the
+shapes of its geometry and of its district, for the map; its inbound links, a page at a
+time, with their labels; and the descriptions of its sources. One SPARQL CONSTRUCT, run
+through the same backend and worker processes as every query, so the time limit holds.
+Only IRIs under the deployment's base are ever described; nothing is fetched from
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ingest.executor import Job
+
+INBOUND_PAGE = 100
+LABELS = ("skos:prefLabel", "rdfs:label", "schema:name", "dct:title", "skosxl:literalForm",
+          "skos:notation")
+PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX skosxl: <http://www.w3.org/2008/05/skos-xl#>
+PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+"""
+
+
+@dataclass(frozen=True)
+class Description:
+    iri: str
+    ntriples: bytes  # the whole description
+    inbound_total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.inbound_total // INBOUND_PAGE))
+
+
+def _query(iri: str, kg: str, page: int, shapes: bool) -> str:
+    """``shapes``: also the WKT of the resource's geometry and of its district (for the
+    page's map; data clients dereference the geometry resource itself)."""
+    labels = " ".join(LABELS)
+    shape_patterns = """
+     OPTIONAL { ?o geo:asWKT ?wkt }
+     OPTIONAL { FILTER(?p = kg:district) ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt }""" \
+        if shapes else ""
+    return PREFIXES + f"""PREFIX kg: <{kg}>
+CONSTRUCT {{
+  <{iri}> ?p ?o . ?p rdfs:label ?plabel . ?o ?lp ?label .
+  ?o schema:startDate ?start . ?o schema:endDate ?end . ?o kg:eventKind ?kind .
+  ?o kg:observedFrom ?seenFrom . ?o kg:observedUntil ?seenUntil .
+  ?kind skos:prefLabel ?kindLabel . ?o geo:asWKT ?wkt . ?o geo:hasGeometry ?og .
+  ?og geo:asWKT ?owkt .
+  ?s ?ip <{iri}> . ?s ?slp ?slabel . ?ip rdfs:label ?iplabel .
+  ?src ?sp ?so .
+}} WHERE {{
+  {{ <{iri}> ?p ?o .
+     OPTIONAL {{ ?p rdfs:label ?plabel }}
+     OPTIONAL {{ VALUES ?lp {{ {labels} }} ?o ?lp ?label }}
+     OPTIONAL {{ ?o schema:startDate ?start }} OPTIONAL {{ ?o schema:endDate ?end }}
+     OPTIONAL {{ ?o kg:observedFrom ?seenFrom }} OPTIONAL {{ ?o kg:observedUntil ?seenUntil }}
+     OPTIONAL {{ ?o kg:eventKind ?kind . ?kind skos:prefLabel ?kindLabel }}{shape_patterns} }}
+  UNION
+  {{ {{ SELECT DISTINCT ?s ?ip WHERE {{ ?s ?ip <{iri}> }}
+       ORDER BY ?ip ?s LIMIT {INBOUND_PAGE} OFFSET {(page - 1) * INBOUND_PAGE} }}
+     OPTIONAL {{ VALUES ?slp {{ {labels} }} ?s ?slp ?slabel }}
+     OPTIONAL {{ ?ip rdfs:label ?iplabel }} }}
+  UNION
+  {{ <{iri}> dct:source ?src . ?src ?sp ?so . FILTER(!isBlank(?so)) }}
+}}"""
+
+
+def describe(backend: object, iri: str, kg: str, page: int = 1, shapes: bool = False
+             ) -> Description | None:
+    """The description, or None when the graph says nothing about ``iri``."""
+    count = json.loads(backend.query(Job(  # type: ignore[attr-defined]
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }} }}",
+        "json")).read_all())
+    inbound = int(count["results"]["bindings"][0]["n"]["value"])
+    answer = backend.query(Job(_query(iri, kg, page, shapes), graph_format="ntriples"))  # type: ignore[attr-defined]
+    data = answer.read_all()
+    if not data.strip():
+        return None
+    return Description(iri, data, inbound, page)

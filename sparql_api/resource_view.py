@@ -1,0 +1,209 @@
+"""Turn a description graph into what a page shows: labels instead of URIs, money in
+euro, dates in the reader's language, a time line, inbound links, sources and a map."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.term import Node
+from shapely import wkt
+from shapely.errors import ShapelyError
+from shapely.geometry.base import BaseGeometry
+
+from ingest.vocab import DCT, FIXED_PREFIXES, SCHEMA, SKOS
+
+GEO = "http://www.opengis.net/ont/geosparql#"
+RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+SKOSXL_LITERAL = URIRef("http://www.w3.org/2008/05/skos-xl#literalForm")
+SKOSXL_ALT = URIRef("http://www.w3.org/2008/05/skos-xl#altLabel")
+LABEL_PREDICATES = (SKOS.prefLabel, RDFS_LABEL, SCHEMA.name, DCT.title, SKOSXL_LITERAL,
+                    SKOS.notation)
+MONTHS = {"de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+                 "September", "Oktober", "November", "Dezember"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+                 "September", "October", "November", "December")}
+
+
+@dataclass
+class Value:
+    text: str
+    href: str | None = None
+    lang: str | None = None
+
+
+@dataclass
+class Row:
+    label: str
+    href: str | None
+    values: list[Value] = field(default_factory=list)
+
+
+@dataclass
+class View:
+    label: str
+    types: list[Value]
+    rows: list[Row]
+    inbound: list[Row]
+    sources: list[Value]
+    timeline: list[dict[str, Any]]
+    map_svg: dict[str, Any] | None
+
+
+class Labeller:
+    def __init__(self, graph: Graph, lang: str, base: str, kg: str):
+        self.graph, self.lang, self.base, self.kg = graph, lang, base, kg
+        self.prefixes = {**FIXED_PREFIXES, "kg": kg}
+
+    def href(self, iri: str) -> str:
+        return iri[len(self.base):] if iri.startswith(self.base + "/") else iri
+
+    def curie(self, iri: str) -> str:
+        for prefix, ns in self.prefixes.items():
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def label(self, node: Node) -> str:
+        found: dict[str | None, str] = {}
+        for predicate in LABEL_PREDICATES:
+            for value in self.graph.objects(node, predicate):
+                if isinstance(value, Literal):
+                    found.setdefault(value.language, str(value))
+            if found:
+                break
+        for key in (self.lang, "de", "en", None):
+            if key in found:
+                return found[key]
+        if found:
+            return next(iter(found.values()))
+        return self.curie(str(node)) if isinstance(node, URIRef) else str(node)
+
+    def value(self, node: Node, predicate: URIRef | None = None) -> Value:
+        if isinstance(node, URIRef):
+            return Value(self.label(node), self.href(str(node)))
+        if isinstance(node, Literal):
+            return Value(self.literal(node, predicate), None, node.language)
+        return Value(str(node))
+
+    def literal(self, node: Literal, predicate: URIRef | None) -> str:
+        datatype = str(node.datatype) if node.datatype else ""
+        if datatype == GEO + "wktLiteral":
+            return "(Fläche, siehe Karte)" if self.lang == "de" else "(shape, see the map)"
+        if predicate is not None and str(predicate) == self.kg + "amountEur":
+            return money(str(node), self.lang)
+        if node.datatype == XSD.date:
+            return long_date(str(node), self.lang)
+        return str(node)
+
+
+def money(text: str, lang: str) -> str:
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return text
+    whole = f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
+    if lang == "de":
+        return whole.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".") + " €"
+    return "€" + whole
+
+
+def long_date(text: str, lang: str) -> str:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return text
+    month = MONTHS[lang][day.month - 1]
+    return f"{day.day}. {month} {day.year}" if lang == "de" else f"{day.day} {month} {day.year}"
+
+
+def build_view(graph: Graph, iri: str, lang: str, base: str, kg: str) -> View:
+    me = URIRef(iri)
+    names = Labeller(graph, lang, base, kg)
+    rows: dict[str, Row] = {}
+    for predicate, obj in sorted(graph.predicate_objects(me), key=lambda po: str(po[0])):
+        if predicate in (RDF.type, DCT.source):
+            continue
+        key = str(predicate)
+        if key not in rows:
+            rows[key] = Row(names.label(predicate), names.href(key))
+        rows[key].values.append(names.value(obj, predicate))
+    for row in rows.values():
+        row.values.sort(key=lambda v: (v.lang not in (None, lang), v.text))
+    inbound: dict[str, Row] = {}
+    for subject, predicate in graph.subject_predicates(me):
+        key = str(predicate)
+        if key not in inbound:
+            inbound[key] = Row(names.label(predicate), names.href(key))
+        inbound[key].values.append(names.value(subject))
+    for row in inbound.values():
+        row.values.sort(key=lambda v: v.text)
+    types = sorted((names.value(t) for t in graph.objects(me, RDF.type)), key=lambda v: v.text)
+    sources = sorted((names.value(s) for s in graph.objects(me, DCT.source)),
+                     key=lambda v: v.text)
+    return View(names.label(me), types, sorted(rows.values(), key=lambda r: r.label.lower()),
+                sorted(inbound.values(), key=lambda r: r.label.lower()), sources,
+                _timeline(graph, me, names, lang), _map(graph, me, kg))
+
+
+def _timeline(graph: Graph, me: URIRef, names: Labeller, lang: str) -> list[dict[str, Any]]:
+    """Dated things the resource links to: life-cycle events, names over time."""
+    entries = []
+    for predicate, obj in graph.predicate_objects(me):
+        if not isinstance(obj, URIRef) or predicate == DCT.source:
+            continue
+        kg = names.kg
+        start = next(iter(graph.objects(obj, SCHEMA.startDate)), None) or \
+            next(iter(graph.objects(obj, URIRef(kg + "observedFrom"))), None)
+        if start is None:
+            continue  # undated: not on the time line
+        end = next(iter(graph.objects(obj, SCHEMA.endDate)), None) or \
+            next(iter(graph.objects(obj, URIRef(kg + "observedUntil"))), None)
+        kind = next(iter(graph.objects(obj, URIRef(names.kg + "eventKind"))), None)
+        text = names.label(kind) if kind is not None else names.label(obj)
+        entries.append({"start": str(start), "start_text": names.literal(start, None),
+                        "end_text": names.literal(end, None) if end is not None else None,
+                        "text": text, "href": names.href(str(obj))})
+    return sorted(entries, key=lambda e: e["start"])
+
+
+def _shape(graph: Graph, node: Node) -> BaseGeometry | None:
+    for literal in graph.objects(node, URIRef(GEO + "asWKT")):
+        try:
+            return wkt.loads(str(literal))
+        except (ShapelyError, ValueError):
+            return None
+    return None
+
+
+def _map(graph: Graph, me: URIRef, kg: str) -> dict[str, Any] | None:
+    """An inline SVG of the resource's shape over its district's (no tile server)."""
+    own = next((s for g in graph.objects(me, URIRef(GEO + "hasGeometry"))
+                if (s := _shape(graph, g)) is not None), None)
+    if own is None:
+        return None
+    district = None
+    for d in graph.objects(me, URIRef(kg + "district")):
+        district = next((s for g in graph.objects(d, URIRef(GEO + "hasGeometry"))
+                         if (s := _shape(graph, g)) is not None), None)
+    frame = district if district is not None else own
+    west, south, east, north = frame.bounds
+    scale = math.cos(math.radians((south + north) / 2))
+    width, height = max((east - west) * scale, 1e-9), max(north - south, 1e-9)
+    unit = max(width, height) / 1000  # one scale for both axes, the longer side 1000
+
+    def path(shape: BaseGeometry) -> str:
+        parts = []
+        for polygon in getattr(shape, "geoms", [shape]):
+            for ring in (polygon.exterior, *polygon.interiors):
+                points = " L".join(f"{(x - west) * scale / unit:.1f},{(north - y) / unit:.1f}"
+                                   for x, y in ring.coords)
+                parts.append(f"M{points} Z")
+        return " ".join(parts)
+
+    return {"view_box": f"0 0 {width / unit:.0f} {height / unit:.0f}",
+            "district": path(district) if district is not None else None, "shape": path(own)}

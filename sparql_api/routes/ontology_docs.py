@@ -1,0 +1,74 @@
+"""``/def/``: the documentation of the Kiezgraph vocabulary, or the ontology as RDF.
+
+Browsers (and clients without Accept) get the HTML page, generated from ontology/ and
+shapes/ with counts and examples from the current release; ``Accept`` (or ``?format=``)
+text/turtle, application/ld+json, application/n-triples or application/rdf+xml get the
+ontology graph itself. Anything else is 406 with the list of offers.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ingest.errors import StoreError
+from ingest.executor import Busy, QueryTimeout
+
+from ..conneg import negotiate
+from ..description import RDFLIB_FORMATS
+from ..errors import ApiError, BadRequest, NotAcceptable
+from ..formats import GRAPH_FORMATS, HTML, Format, offered
+from ..ontology_docs import GROUPS, OntologyUnreadable, documentation, examples, serialized
+from ..pages import render
+
+router = APIRouter()
+RDF_FORMATS: tuple[Format, ...] = tuple(
+    f for f in GRAPH_FORMATS if f.name in ("turtle", "jsonld", "ntriples", "rdfxml"))
+OFFERS: tuple[Format, ...] = (HTML, *RDF_FORMATS)
+VARY = {"Vary": "Accept, Accept-Language"}
+GROUP_TITLES = {
+    "classes": ("Klassen", "Classes"),
+    "object-properties": ("Objekteigenschaften", "Object properties"),
+    "datatype-properties": ("Datentypeigenschaften", "Datatype properties"),
+    "structures": ("Data-Cube-Strukturen", "Data Cube structures"),
+}
+
+
+def _choose(request: Request) -> Format:
+    name = request.query_params.get("format")
+    if name is not None:
+        for fmt in OFFERS:
+            if name in (fmt.name, fmt.media_type):
+                return fmt
+        raise BadRequest(f"unknown format {name!r}; use one of "
+                         f"{', '.join(f.name for f in OFFERS)}", headers=VARY)
+    fmt = negotiate(request.headers.get("accept"), OFFERS)
+    if fmt is None:
+        raise NotAcceptable(f"the ontology is offered as: {offered(OFFERS)}", headers=VARY)
+    return fmt
+
+
+@router.api_route("/def", methods=["GET", "HEAD"], include_in_schema=False)
+def ontology_without_slash(request: Request) -> Response:
+    query = request.url.query
+    return RedirectResponse("/def/" + (f"?{query}" if query else ""), status_code=308)
+
+
+@router.api_route("/def/", methods=["GET", "HEAD"],
+                  summary="Ontology documentation (HTML) or the ontology as RDF")
+def ontology(request: Request) -> Response:
+    fmt = _choose(request)
+    settings = request.app.state.settings
+    try:
+        if fmt is not HTML:
+            body = serialized(settings, RDFLIB_FORMATS[fmt.name])
+            return Response(body, media_type=fmt.media_type, headers=VARY)
+        docs = documentation(settings)
+    except OntologyUnreadable as exc:
+        raise ApiError(f"the ontology or shapes files do not parse: {exc}") from exc
+    try:
+        found = examples(request.app.state.backend, docs)
+    except (StoreError, QueryTimeout, Busy):
+        found = None  # the vocabulary is documented all the same, without examples
+    return render(request, "ontology.html", docs=docs, found=found, ids=docs.page_ids,
+                  groups=GROUPS, group_titles=GROUP_TITLES, formats=RDF_FORMATS)
