@@ -6,6 +6,7 @@ fixture) and passed down.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The open licences of the dcat-ap.de licence vocabulary (http://dcat-ap.de/def/licenses/).
+DCAT_AP_DE_LICENCES = frozenset(f"http://dcat-ap.de/def/licenses/{name}" for name in (
+    "cc-by/4.0", "cc-by-sa/4.0", "cc-zero", "dl-by-de/2.0", "dl-zero-de/2.0", "odbl",
+    "odby", "odcpddl", "cc-by-de/3.0", "cc-by-sa-de/3.0", "dl-by-de/1.0"))
 
 
 class Settings(BaseSettings):
@@ -64,9 +69,54 @@ class Settings(BaseSettings):
     cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="Memory for cached complete answers."
     )
+    publisher_name: str = Field(
+        "Betreiber dieser Kiezgraph-Instanz (keine amtliche Stelle)",
+        description="Publisher named in the DCAT catalogue: whoever runs this instance.",
+    )
+    publisher_url: str | None = Field(
+        None, description="Web page of the publisher (default: this instance's home page)."
+    )
+    contact_email: str | None = Field(
+        None, description="Contact e-mail of the catalogue (default: none, the home page)."
+    )
+    licence: str = Field(
+        "http://dcat-ap.de/def/licenses/cc-by/4.0",
+        description="Licence of the published graph, from the dcat-ap.de licence vocabulary.",
+    )
+    contributor_id: str | None = Field(
+        None, description="dcatde:contributorID, e.g. http://dcat-ap.de/def/contributors/... "
+        "(only for instances that GovData knows)."
+    )
+    catalog_page_size: int = Field(
+        50, ge=1, le=1000, description="Datasets per page of the DCAT catalogue."
+    )
     allow_service: bool = Field(
         False, description="Allow federated queries (SERVICE) to other endpoints."
     )
+
+    @field_validator("licence")
+    @classmethod
+    def _check_licence(cls, value: str) -> str:
+        if value not in DCAT_AP_DE_LICENCES:
+            raise ValueError("must be a licence of the dcat-ap.de vocabulary, e.g. "
+                             "http://dcat-ap.de/def/licenses/cc-by/4.0 or "
+                             "http://dcat-ap.de/def/licenses/dl-by-de/2.0")
+        return value
+
+    @field_validator("contributor_id")
+    @classmethod
+    def _check_contributor(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+                r"http://dcat-ap\.de/def/contributors/[A-Za-z0-9]+", value):
+            raise ValueError("must look like http://dcat-ap.de/def/contributors/berlinOpenData")
+        return value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("must be an e-mail address")
+        return value
 
     @field_validator("base_iri")
     @classmethod

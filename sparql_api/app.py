@@ -22,7 +22,7 @@ from .errors import install_error_handlers
 from .geoindex import build_index
 from .limits import BodyLimit
 from .per_release import PerRelease
-from .routes import geo, home, meta, ontology_docs, resources, search, sparql, void
+from .routes import catalog, geo, home, meta, ontology_docs, resources, search, sparql, void
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings) -> Application:
     app.include_router(search.router)
     app.include_router(ontology_docs.router)
     app.include_router(home.router)
+    app.include_router(catalog.router)
     app.include_router(resources.router)  # last: its paths are the most general
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Pages and descriptions compress well; /sparql is answered in front of this app

@@ -192,6 +192,11 @@ def _map(graph: Graph, me: URIRef, kg: str) -> dict[str, Any] | None:
                          if (s := _shape(graph, g)) is not None), None)
     frame = district if district is not None else own
     west, south, east, north = frame.bounds
+    # For the picture only: about one point per pixel of a 1000-unit drawing is enough.
+    tolerance = max(east - west, north - south) / 1000
+    own = own.simplify(tolerance, preserve_topology=True)
+    if district is not None:
+        district = district.simplify(tolerance, preserve_topology=True)
     scale = math.cos(math.radians((south + north) / 2))
     width, height = max((east - west) * scale, 1e-9), max(north - south, 1e-9)
     unit = max(width, height) / 1000  # one scale for both axes, the longer side 1000

@@ -14,25 +14,27 @@ import json
 import re
 from typing import Any
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from rdflib import Graph
+from rdflib import RDF, URIRef
 
 from ingest.vocab import Vocab
 
 from .. import pages
 from ..cache import etag_for, etag_matches
 from ..conneg import negotiate
-from ..describe import INBOUND_PAGE, describe
+from ..describe import INBOUND_PAGE, describe, to_graph
 from ..errors import BadRequest, NotAcceptable, NotFound
 from ..formats import GRAPH_FORMATS, HTML, Format, by_name, offered
 from ..resource_view import build_view
+from ..schema_org import DCAT_DATASET, schema_org_dataset
 
 router = APIRouter()
 FORMATS: tuple[Format, ...] = (HTML, *(f for f in GRAPH_FORMATS
                                        if f.name in ("turtle", "jsonld", "ntriples", "rdfxml")))
 EXTENSIONS = {"html": HTML, **{f.extension: f for f in FORMATS if f is not HTML}}
-RDFLIB = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
+OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "rdfxml": ox.RdfFormat.RDF_XML}
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~%\-/]+$")
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
 
@@ -120,22 +122,27 @@ def serve_description(request: Request, path: str) -> Response:
         raise NotFound(f"{path} has {found.pages} page(s) of inbound links, not {page}")
     if found.page < found.pages:
         headers["Link"] += f', <{path}?page={page + 1}>; rel="next"'
-    graph = Graph().parse(data=found.ntriples.decode("utf-8"), format="nt")
     if fmt is HTML:
+        graph = to_graph(found.ntriples)
         view = build_view(graph, iri, lang, base, kg)
+        dataset = schema_org_dataset(state.backend, iri) \
+            if (URIRef(iri), RDF.type, DCAT_DATASET) in graph else None
         return pages.render(request, "resource.html", headers=headers, view=view, iri=iri,
-                            local=path, formats=[f for f in FORMATS if f is not HTML],
-                            page=page, pages=found.pages, inbound_total=found.inbound_total,
+                            schema_org=dataset, local=path,
+                            formats=[f for f in FORMATS if f is not HTML], page=page,
+                            pages=found.pages, inbound_total=found.inbound_total,
                             page_size=INBOUND_PAGE)
-    for prefix, namespace in Vocab(base).prefixes.items():
-        graph.bind(prefix, namespace, replace=True)
-    if fmt.name == "jsonld":
+    if fmt.name == "ntriples":
+        body = found.ntriples  # as the worker wrote it
+    elif fmt.name == "jsonld":  # rdflib compacts against our context
+        graph = to_graph(found.ntriples)
         ctx = context(base)["@context"]
         document = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
         document["@context"] = f"{base}/context.jsonld"
         body = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    else:
-        body = graph.serialize(format=RDFLIB[fmt.name], encoding="utf-8")
+    else:  # pyoxigraph writes Turtle and RDF/XML much faster than rdflib
+        body = ox.serialize(ox.parse(found.ntriples, format=ox.RdfFormat.N_TRIPLES),
+                            format=OX_FORMATS[fmt.name], prefixes=Vocab(base).prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 

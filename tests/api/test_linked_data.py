@@ -7,6 +7,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 import requests
 from rdflib import Graph, Literal, URIRef
@@ -16,6 +17,10 @@ from .conftest import LiveServer
 
 FORMATS = {"ttl": ("text/turtle", "turtle"), "nt": ("application/n-triples", "nt"),
            "jsonld": ("application/ld+json", "json-ld"), "rdf": ("application/rdf+xml", "xml")}
+# The all-subjects test parses with pyoxigraph (a real parser, and fast on long WKT
+# literals); the other tests parse with rdflib.
+OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+              "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML}
 ID = f"{BASE}/id"
 
 
@@ -46,6 +51,10 @@ def test_every_subject_resolves_in_every_format(live: LiveServer, backend) -> No
 
     def check(iri: str) -> None:
         path = quote(iri[len(BASE):], safe="/-._~%")
+        if not path.startswith(("/id/", "/def/", "/graph/")):  # the home page, /catalog
+            if requests.get(f"{live.url}{path}", timeout=60).status_code != 200:
+                failures.append(f"{path}: not answered")
+            return
         with requests.Session() as session:
             page = _fetch(session, f"{live.url}{path}.html")
             if page.status_code != 200 or "text/html" not in page.headers["content-type"]:
