@@ -13,7 +13,6 @@ import pytest
 import requests
 from rdflib import RDF, Graph, Namespace, URIRef
 
-from ingest.config import Settings
 from ingest.errors import StoreError
 from ingest.pipeline import ingest
 
@@ -184,4 +183,3 @@ def test_a_failed_download_write_keeps_the_previous_release(store_copy: Path,
     assert current_release(store_copy) == before
     assert sorted((store_copy / "downloads" / before).iterdir()) == old
     assert not any(p.name.startswith(".building") for p in (store_copy / "downloads").iterdir())
-    assert isinstance(Settings, type)
