@@ -27,8 +27,12 @@ from ..conneg import negotiate
 from ..describe import INBOUND_PAGE, describe, to_graph
 from ..errors import BadRequest, NotAcceptable, NotFound
 from ..formats import GRAPH_FORMATS, HTML, Format, by_name, offered
+from ..ontology_docs import term_anchor
 from ..resource_view import build_view
 from ..schema_org import DCAT_DATASET, schema_org_dataset
+from ..search import suggest
+from ..type_index import list_things
+from .search import index_for
 
 router = APIRouter()
 FORMATS: tuple[Format, ...] = (HTML, *(f for f in GRAPH_FORMATS
@@ -156,12 +160,7 @@ def _not_found(request: Request, path: str, fmt: Format) -> Response:
 
 
 def _suggest(request: Request, path: str) -> list[dict[str, str]]:
-    """Close matches among the known URIs (from the search index, when it is there)."""
-    try:
-        from ..routes.search import index_for
-        from ..search import suggest  # the search module owns the label index
-    except ImportError:
-        return []
+    """Close matches among the known URIs, from the search index."""
     base = request.app.state.settings.base_iri
     try:
         found = suggest(index_for(request), path.rsplit("/", 1)[-1], limit=5)
@@ -186,8 +185,6 @@ def term(request: Request, path: str) -> Response:
     stem, by_extension = _split(path)
     fmt_is_html = by_extension is HTML or (by_extension is None and _choose(request, None) is HTML)
     if fmt_is_html and "/" not in stem:
-        from ..ontology_docs import term_anchor
-
         anchor = term_anchor(stem, request.app.state.settings.ontology_dir)
         if anchor is not None:
             return RedirectResponse(anchor, status_code=303, headers={"Vary": "Accept"})
@@ -202,6 +199,4 @@ def named_graph(request: Request, path: str) -> Response:
 
 def type_index(request: Request, segment: str) -> Response:
     """``/id/<type>``: the things of one type, with filters for areas and projects."""
-    from ..type_index import list_things
-
     return list_things(request, segment)
