@@ -9,9 +9,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
+from starlette_compress import CompressMiddleware, add_compress_type
 
 from ingest.config import Settings
 from ingest.store import open_backend
@@ -22,9 +22,15 @@ from .errors import install_error_handlers
 from .geoindex import build_index
 from .limits import BodyLimit
 from .per_release import PerRelease
+from .response_memo import ResponseMemo
 from .routes import catalog, geo, home, meta, ontology_docs, resources, search, sparql, void
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Text formats served here that starlette-compress does not know as compressible.
+COMPRESSIBLE = ("text/turtle", "application/n-triples", "application/n-quads",
+                "application/trig", "text/csv", "application/csvm+json",
+                "application/sparql-results+json", "application/sparql-results+xml",
+                "text/tab-separated-values")
 
 
 def create_app(settings: Settings) -> Application:
@@ -60,19 +66,24 @@ def create_app(settings: Settings) -> Application:
     app.include_router(catalog.router)
     app.include_router(resources.router)  # last: its paths are the most general
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    # Pages and descriptions compress well; /sparql is answered in front of this app
-    # and keeps its answers uncompressed (its cache serves the bytes as they are).
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Pages and descriptions compress well (zstd, br or gzip, as the client prefers);
+    # /sparql is answered in front of this app and keeps its answers uncompressed (its
+    # cache serves the bytes as they are). Already compressed downloads pass unchanged.
+    for media_type in COMPRESSIBLE:
+        add_compress_type(media_type)
+    app.add_middleware(CompressMiddleware, minimum_size=1024)
     return Application(app, settings)
 
 
 class Application:
-    """The outer ASGI callable. ``api``: the FastAPI application (routes and state)."""
+    """The outer ASGI callable. ``api``: the FastAPI application (routes and state);
+    ``memo``: the answers kept for repeated requests."""
 
     def __init__(self, api: FastAPI, settings: Settings):
         self.api = api
+        self.memo = ResponseMemo(api, api.state, settings.cache_bytes)
         cors = CORSMiddleware(
-            SparqlEndpoint(api), allow_origins=["*"],
+            SparqlEndpoint(self.memo), allow_origins=["*"],
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
             allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
             expose_headers=["ETag", "X-Kiezgraph-Release", "Content-Length"], max_age=86400)

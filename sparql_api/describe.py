@@ -33,7 +33,8 @@ PREFIX geo: <http://www.opengis.net/ont/geosparql#>
 @dataclass(frozen=True)
 class Description:
     iri: str
-    ntriples: bytes  # the whole description
+    ntriples: bytes  # the whole description, as the worker wrote it
+    triples: list[ox.Triple]  # the same, parsed
     inbound_total: int
     page: int
 
@@ -44,32 +45,34 @@ class Description:
 
 def _query(iri: str, kg: str, page: int, shapes: bool) -> str:
     """``shapes``: also the WKT of the resource's geometry and of its district (for the
-    page's map; data clients dereference the geometry resource itself)."""
-    labels = " ".join(LABELS)
-    shape_patterns = """
-     OPTIONAL { ?o geo:asWKT ?wkt }
-     OPTIONAL { FILTER(?p = kg:district) ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt }""" \
+    page's map; data clients dereference the geometry resource itself).
+
+    Branches joined by UNION, not a chain of OPTIONALs (which multiplies rows), and
+    ``FILTER(?q IN (…))`` rather than ``VALUES``, which pyoxigraph 0.5 joins by scanning
+    every triple: 0.7 ms instead of 1.2 ms per description on the curated graph."""
+    about = ", ".join((*LABELS, "schema:startDate", "schema:endDate", "kg:observedFrom",
+                       "kg:observedUntil", "kg:eventKind", *(("geo:asWKT",) if shapes else ())))
+    labels = ", ".join(LABELS)
+    district_shape = f"""
+  UNION
+  {{ <{iri}> kg:district ?o . ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt }}""" \
         if shapes else ""
     return PREFIXES + f"""PREFIX kg: <{kg}>
 CONSTRUCT {{
-  <{iri}> ?p ?o . ?p rdfs:label ?plabel . ?o ?lp ?label .
-  ?o schema:startDate ?start . ?o schema:endDate ?end . ?o kg:eventKind ?kind .
-  ?o kg:observedFrom ?seenFrom . ?o kg:observedUntil ?seenUntil .
-  ?kind skos:prefLabel ?kindLabel . ?o geo:asWKT ?wkt . ?o geo:hasGeometry ?og .
-  ?og geo:asWKT ?owkt .
+  <{iri}> ?p ?o . ?p rdfs:label ?plabel . ?o ?q ?v . ?kind skos:prefLabel ?kindLabel .
+  ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt .
   ?s ?ip <{iri}> . ?s ?slp ?slabel . ?ip rdfs:label ?iplabel .
   ?src ?sp ?so .
 }} WHERE {{
-  {{ <{iri}> ?p ?o .
-     OPTIONAL {{ ?p rdfs:label ?plabel }}
-     OPTIONAL {{ VALUES ?lp {{ {labels} }} ?o ?lp ?label }}
-     OPTIONAL {{ ?o schema:startDate ?start }} OPTIONAL {{ ?o schema:endDate ?end }}
-     OPTIONAL {{ ?o kg:observedFrom ?seenFrom }} OPTIONAL {{ ?o kg:observedUntil ?seenUntil }}
-     OPTIONAL {{ ?o kg:eventKind ?kind . ?kind skos:prefLabel ?kindLabel }}{shape_patterns} }}
+  {{ <{iri}> ?p ?o . OPTIONAL {{ ?p rdfs:label ?plabel }} }}
+  UNION
+  {{ <{iri}> ?p ?o . ?o ?q ?v . FILTER(?q IN ({about})) }}
+  UNION
+  {{ <{iri}> ?p ?o . ?o kg:eventKind ?kind . ?kind skos:prefLabel ?kindLabel }}{district_shape}
   UNION
   {{ {{ SELECT DISTINCT ?s ?ip WHERE {{ ?s ?ip <{iri}> }}
        ORDER BY ?ip ?s LIMIT {INBOUND_PAGE} OFFSET {(page - 1) * INBOUND_PAGE} }}
-     OPTIONAL {{ VALUES ?slp {{ {labels} }} ?s ?slp ?slabel }}
+     OPTIONAL {{ ?s ?slp ?slabel FILTER(?slp IN ({labels})) }}
      OPTIONAL {{ ?ip rdfs:label ?iplabel }} }}
   UNION
   {{ <{iri}> dct:source ?src . ?src ?sp ?so . FILTER(!isBlank(?so)) }}
@@ -78,23 +81,30 @@ CONSTRUCT {{
 
 def describe(backend: object, iri: str, kg: str, page: int = 1, shapes: bool = False
              ) -> Description | None:
-    """The description, or None when the graph says nothing about ``iri``."""
-    count = json.loads(backend.query(Job(  # type: ignore[attr-defined]
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }} }}",
-        "json")).read_all())
-    inbound = int(count["results"]["bindings"][0]["n"]["value"])
+    """The description, or None when the graph says nothing about ``iri``.
+
+    The inbound links are counted from the description itself when the first page holds
+    all of them (most resources); only a full or later page costs a second query."""
     answer = backend.query(Job(_query(iri, kg, page, shapes), graph_format="ntriples"))  # type: ignore[attr-defined]
     data = answer.read_all()
     if not data.strip():
         return None
-    return Description(iri, data, inbound, page)
+    triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    me = ox.NamedNode(iri)
+    inbound = len({(t.subject, t.predicate) for t in triples if t.object == me})
+    if page > 1 or inbound >= INBOUND_PAGE:
+        count = json.loads(backend.query(Job(  # type: ignore[attr-defined]
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p WHERE "
+            f"{{ ?s ?p <{iri}> }} }}", "json")).read_all())
+        inbound = int(count["results"]["bindings"][0]["n"]["value"])
+    return Description(iri, data, triples, inbound, page)
 
 
-def to_graph(ntriples: bytes) -> Graph:
-    """An rdflib Graph of N-Triples, parsed by pyoxigraph: rdflib's own parser takes tens
-    of milliseconds over one long WKT literal."""
+def to_graph(triples: list[ox.Triple]) -> Graph:
+    """An rdflib Graph of triples parsed by pyoxigraph: rdflib's own N-Triples parser
+    takes tens of milliseconds over one long WKT literal."""
     graph = Graph()
-    for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+    for triple in triples:
         graph.add((_term(triple.subject), _term(triple.predicate), _term(triple.object)))
     return graph
 

@@ -621,6 +621,11 @@ def _key(settings: Settings) -> tuple[Any, ...]:
     return (settings.base_iri, _files(settings.ontology_dir, settings.shapes_dir))
 
 
+def files_version(settings: Settings) -> str:
+    """Changes whenever an ontology or shapes file does (part of the page's ETag)."""
+    return repr(_key(settings))
+
+
 def documentation(settings: Settings) -> Documentation:
     """The model for these settings; rebuilt only when an ontology or shapes file changed."""
     slot = (settings.base_iri, str(settings.ontology_dir), str(settings.shapes_dir))

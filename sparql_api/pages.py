@@ -20,6 +20,7 @@ LANGUAGES = ("de", "en")
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
             "form-action 'self'")
+VARY = "Accept, Accept-Language, Accept-Encoding"
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +62,12 @@ def render(request: Request, template: str, status_code: int = 200,
 
     html = environment().get_template(template).render(
         lang=lang, t=t, path=request.url.path, query=request.url.query, **context)
+    return page_response(html, lang, status_code, headers)
+
+
+def page_response(html: str | bytes, lang: str, status_code: int = 200,
+                  headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A rendered page with the headers every page carries."""
     return HTMLResponse(html, status_code=status_code, headers={
         "Content-Security-Policy": PAGE_CSP, "Content-Language": lang,
-        "Vary": "Accept, Accept-Language", **(headers or {})})
+        "Vary": VARY, **(headers or {})})

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from ingest.executor import Job
 
 from .. import pages
+from ..cache import etag_for, etag_matches
 
 router = APIRouter()
 ENTRIES = (  # href, German, English, class counted (local name under {base}/def/)
@@ -33,13 +34,18 @@ ENTRIES = (  # href, German, English, class counted (local name under {base}/def
 
 @router.get("/", summary="Home page")
 def home(request: Request) -> Response:
-    kg = f"{request.app.state.settings.base_iri}/def/"
-    answer = request.app.state.backend.query(Job(
+    """The counts change only with the release: a weak ETag per release and language."""
+    state = request.app.state
+    tag = etag_for(state.backend.release_id(), "/", pages.language(request))
+    headers = {"Cache-Control": "public, max-age=300, must-revalidate", "ETag": "W/" + tag}
+    if etag_matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers={**headers, "Vary": pages.VARY})
+    kg = f"{state.settings.base_iri}/def/"
+    answer = state.backend.query(Job(
         f"SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?class . "
         f"FILTER(STRSTARTS(STR(?class), \"{kg}\")) }} GROUP BY ?class", "json"))
     counts = {row["class"]["value"][len(kg):]: int(row["n"]["value"])
               for row in json.loads(answer.read_all())["results"]["bindings"]}
     entries = [{"href": href, "de": de, "en": en, "count": counts.get(cls) if cls else None}
                for href, de, en, cls in ENTRIES]
-    return pages.render(request, "home.html", entries=entries,
-                        headers={"Cache-Control": "public, max-age=300"})
+    return pages.render(request, "home.html", entries=entries, headers=headers)

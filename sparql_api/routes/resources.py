@@ -127,7 +127,7 @@ def serve_description(request: Request, path: str) -> Response:
     if found.page < found.pages:
         headers["Link"] += f', <{path}?page={page + 1}>; rel="next"'
     if fmt is HTML:
-        graph = to_graph(found.ntriples)
+        graph = to_graph(found.triples)
         view = build_view(graph, iri, lang, base, kg)
         dataset = schema_org_dataset(state.backend, iri) \
             if (URIRef(iri), RDF.type, DCAT_DATASET) in graph else None
@@ -139,14 +139,14 @@ def serve_description(request: Request, path: str) -> Response:
     if fmt.name == "ntriples":
         body = found.ntriples  # as the worker wrote it
     elif fmt.name == "jsonld":  # rdflib compacts against our context
-        graph = to_graph(found.ntriples)
+        graph = to_graph(found.triples)
         ctx = context(base)["@context"]
         document = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
         document["@context"] = f"{base}/context.jsonld"
         body = json.dumps(document, ensure_ascii=False, indent=1).encode()
     else:  # pyoxigraph writes Turtle and RDF/XML much faster than rdflib
-        body = ox.serialize(ox.parse(found.ntriples, format=ox.RdfFormat.N_TRIPLES),
-                            format=OX_FORMATS[fmt.name], prefixes=Vocab(base).prefixes)
+        body = ox.serialize(found.triples, format=OX_FORMATS[fmt.name],
+                            prefixes=Vocab(base).prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 

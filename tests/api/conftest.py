@@ -22,10 +22,12 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings):
+    """``create_app(settings)`` on a free port, or any other ASGI ``app``."""
+
+    def __init__(self, settings: Settings | None, app: object = None):
         self.port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                log_level="warning")
+        config = uvicorn.Config(app or create_app(settings), host="127.0.0.1",
+                                port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
