@@ -25,6 +25,9 @@ from .executor import CHUNK, Answer, Busy, Executor, Job
 from .release import ReleaseMeta, ReleaseStore
 
 GRAPH_LIST_TTL = 5.0  # seconds
+# How long a remote server's release id is trusted without asking again: every request
+# needs it (ETags, caches), and asking costs a round trip to the server.
+RELEASE_ID_TTL = 1.0  # seconds
 _FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.IGNORECASE)
 
 RESULT_FORMATS = {
@@ -118,6 +121,7 @@ class RemoteBackend:
         self.timeout = settings.query_timeout
         self.session = requests.Session()
         self._graph_cache: tuple[float, list[str]] | None = None
+        self._release_cache: tuple[float, str] | None = None
 
     def _post(self, sparql: str, accept: str, default: list[str] | None = None,
               named: list[str] | None = None, timeout: float | None = None
@@ -179,8 +183,20 @@ class RemoteBackend:
         if not response.ok:
             raise StoreError(f"the SPARQL server refused the new release "
                              f"({response.status_code}): {response.text[:500]}")
+        self._release_cache = self._graph_cache = None  # this process knows it changed
 
     def release_id(self) -> str:
+        """The server's release; asked at most once per RELEASE_ID_TTL, so a release
+        published by another process is served (with new ETags) within a second."""
+        now = time.monotonic()
+        cached = self._release_cache
+        if cached is not None and now - cached[0] < RELEASE_ID_TTL:
+            return cached[1]
+        release = self._ask_release_id()
+        self._release_cache = (now, release)
+        return release
+
+    def _ask_release_id(self) -> str:
         query = (f"SELECT ?id WHERE {{ GRAPH <{self.base}/graph/release> "
                  f"{{ ?r <{self.base}/def/releaseId> ?id }} }}")
         data = self._post(query, "application/sparql-results+json").json()
