@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -60,8 +61,16 @@ def render(request: Request, template: str, status_code: int = 200,
     def t(de: str, en: str) -> str:
         return de if lang == "de" else en
 
+    others = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True)
+              if k != "lang"]
+
+    def with_lang(code: str) -> str:
+        """This page's query string in another language (filters and paging kept)."""
+        return "?" + urlencode([*others, ("lang", code)])
+
     html = environment().get_template(template).render(
-        lang=lang, t=t, path=request.url.path, query=request.url.query, **context)
+        lang=lang, t=t, with_lang=with_lang, path=request.url.path, query=request.url.query,
+        **context)
     return page_response(html, lang, status_code, headers)
 
 
