@@ -76,7 +76,7 @@ async def inline_app(scope: Scope, receive: Receive, send: Send) -> None:
                                   keep_blank_values=True), "URL")
     form = check_query(sparql.query or "", allow_service=False)
     accept = next((v.decode() for k, v in scope["headers"] if k == b"accept"), None)
-    result_fmt, _ = choose_format(form, None, accept)
+    result_fmt, _ = choose_format(form, (), accept)
     out = io.BytesIO()
     _store.query(sparql.query, use_default_graph_as_union=True).serialize(
         out, format=ox.QueryResultsFormat.JSON)

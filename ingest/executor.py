@@ -64,6 +64,7 @@ class Job:
 _STRIP = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'
                     r"'(?:\\.|[^'\\\n])*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*")
 _SERVICE = re.compile(r"(?<![?$:\w])SERVICE\b", re.IGNORECASE)
+_FROM = re.compile(r"(?<![?$:\w])FROM\b", re.IGNORECASE)
 _PROLOGUE_ITEM = re.compile(r"\s*(?:BASE\b|PREFIX\s+[\w.-]*:)\s*", re.IGNORECASE)
 _KEYWORD = re.compile(r"\s*([A-Za-z]+)")
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
@@ -78,6 +79,12 @@ def without_literals(query: str) -> str:
 def uses_service(query: str, stripped: str | None = None) -> bool:
     """``stripped``: the query already passed through ``without_literals``."""
     return bool(_SERVICE.search(stripped if stripped is not None else without_literals(query)))
+
+
+def names_dataset(query: str, stripped: str | None = None) -> bool:
+    """Whether the query has its own FROM / FROM NAMED clauses (then they, not the union
+    of all graphs, make its dataset)."""
+    return bool(_FROM.search(stripped if stripped is not None else without_literals(query)))
 
 
 def first_keyword(query: str, stripped: str | None = None) -> str | None:
@@ -144,7 +151,10 @@ def _run_job(store: Any, job: Job, conn: Connection, functions: dict[Any, Any]) 
     options: dict[str, Any] = {"prefixes": job.prefixes or None, "base_iri": job.base_iri,
                                "custom_functions": functions or None}
     if job.default_graphs is None:
-        options["use_default_graph_as_union"] = True
+        # The union of all graphs, unless the query's FROM clauses name its dataset:
+        # pyoxigraph would let the union option override them.
+        if not names_dataset(job.query):
+            options["use_default_graph_as_union"] = True
     else:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:
@@ -182,7 +192,10 @@ def _worker_main(conn: Connection, store_root: str) -> None:
             _run_job(store, job, conn, functions)
         except SyntaxError as exc:
             conn.send_bytes(b"E" + json.dumps({"kind": "syntax", "message": str(exc)}).encode())
-        except (OSError, ValueError, TypeError) as exc:
+        except RuntimeError as exc:  # pyoxigraph: the query cannot be evaluated as asked
+            conn.send_bytes(b"E" + json.dumps({"kind": "evaluation",
+                                               "message": str(exc)}).encode())
+        except Exception as exc:  # report it: a dead worker would cost a respawn
             conn.send_bytes(b"E" + json.dumps({"kind": "store", "message": str(exc)}).encode())
 
 
@@ -191,7 +204,7 @@ def _worker_main(conn: Connection, store_root: str) -> None:
 ASYNC_QUERY_BYTES = 32 * 1024  # longer jobs are sent from a thread: a pipe write may block
 
 
-def _timeout_message(limit: float) -> str:
+def timeout_message(limit: float) -> str:
     return (f"the query ran longer than the limit of {limit:g} s and was stopped; narrow it "
             "(LIMIT, more specific patterns) or ask for a higher limit")
 
@@ -412,6 +425,8 @@ class Executor:
             error = json.loads(body)
             if error["kind"] == "syntax":
                 raise BadInputError(f"SPARQL syntax error: {error['message']}")
+            if error["kind"] == "evaluation":
+                raise BadInputError(f"the query cannot be evaluated: {error['message']}")
             raise StoreError(f"the store could not answer: {error['message']}")
         if tag == b"A":
             self._release(worker)
@@ -445,7 +460,7 @@ class Executor:
     def _receive(self, worker: _Worker, deadline: float, limit: float) -> bytes:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not worker.conn.poll(remaining):
-            raise QueryTimeout(_timeout_message(limit))
+            raise QueryTimeout(timeout_message(limit))
         return _recv(worker)
 
     async def _receive_async(self, worker: _Worker, deadline: float) -> bytes:
@@ -459,7 +474,7 @@ class Executor:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                     await ready
             except TimeoutError:
-                raise QueryTimeout(_timeout_message(self.timeout)) from None
+                raise QueryTimeout(timeout_message(self.timeout)) from None
             finally:
                 loop.remove_reader(fd)
                 os.set_blocking(fd, True)  # uvloop leaves watched fds non-blocking

@@ -21,14 +21,22 @@ import requests
 
 from .config import Settings
 from .errors import BadInputError, ConfigError, StoreError
-from .executor import CHUNK, Answer, Busy, Executor, Job
+from .executor import (
+    CHUNK,
+    Answer,
+    Busy,
+    Executor,
+    Job,
+    QueryTimeout,
+    names_dataset,
+    timeout_message,
+)
 from .release import ReleaseMeta, ReleaseStore
 
 GRAPH_LIST_TTL = 5.0  # seconds
 # How long a remote server's release id is trusted without asking again: every request
 # needs it (ETags, caches), and asking costs a round trip to the server.
 RELEASE_ID_TTL = 1.0  # seconds
-_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.IGNORECASE)
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -129,12 +137,13 @@ class RemoteBackend:
         form: list[tuple[str, str]] = [("query", sparql)]
         form += [("default-graph-uri", g) for g in default or ()]
         form += [("named-graph-uri", g) for g in named or ()]
+        limit = timeout or self.timeout
         try:
             response = self.session.post(self.url, data=form, stream=True,
-                                         timeout=timeout or self.timeout,
+                                         timeout=(min(limit, 10.0), limit),
                                          headers={"Accept": accept})
         except requests.Timeout as exc:
-            raise StoreError(f"the SPARQL server at {self.url} did not answer in time") from exc
+            raise QueryTimeout(timeout_message(limit)) from exc
         except requests.RequestException as exc:
             raise StoreError(f"cannot reach the SPARQL server at {self.url}: {exc}") from exc
         if response.status_code == 400:
@@ -222,15 +231,21 @@ class RemoteBackend:
                             GRAPH_FORMATS[job.graph_format].media_type])
         if job.default_graphs is not None or job.named_graphs is not None:
             default, named = list(job.default_graphs or ()), list(job.named_graphs or ())
-        elif _FROM.search(sparql):  # the query names its own dataset
+        elif names_dataset(job.query):  # the query names its own dataset
             default, named = [], []
         else:
             default = named = self._graphs()
+        deadline = time.monotonic() + limit
         response = self._post(sparql, accept, default, named, limit)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         kind = "graph" if media_type == GRAPH_FORMATS[job.graph_format].media_type \
             else "solutions"
-        head = next(response.iter_content(CHUNK), b"")
+        body = self._read(response, deadline, limit)
+        try:
+            head = next(body, b"")
+        except BaseException:
+            response.close()
+            raise
         if kind == "solutions" and b"boolean" in head[:200]:
             kind = "boolean"
 
@@ -238,9 +253,22 @@ class RemoteBackend:
             with response:
                 if head:
                     yield head
-                yield from response.iter_content(CHUNK)
+                yield from body
 
         return Answer(kind, media_type, chunks)
+
+    def _read(self, response: requests.Response, deadline: float, limit: float
+              ) -> Iterator[bytes]:
+        """The answer's bytes, within the query's time limit as a whole (``requests``
+        limits each read only); a broken or stalled transfer is a StoreError."""
+        try:
+            for chunk in response.iter_content(CHUNK):
+                if time.monotonic() > deadline:
+                    raise QueryTimeout(timeout_message(limit))
+                yield chunk
+        except requests.RequestException as exc:
+            raise StoreError(f"the answer from the SPARQL server at {self.url} broke off: "
+                             f"{exc}") from exc
 
     async def query_async(self, job: Job, since: float, pool: ThreadPoolExecutor) -> Answer:
         return await asyncio.get_running_loop().run_in_executor(pool, self.query, job, None,

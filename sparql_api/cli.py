@@ -161,7 +161,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         print("kiezgraph: no query given (pass it as argument, with --file, or on stdin)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    sys.stdout.buffer.write(run_cli_query(settings, text, args.format))
+    run_cli_query(settings, text, args.format, sys.stdout.buffer)
     sys.stdout.flush()
     return EXIT_OK
 

@@ -12,13 +12,14 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
 
 from ingest.executor import Job
 from ingest.geosparql import GEOF
 from ingest.vocab import DCT, VOID, Vocab
 
 from .formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+from .per_release import PerRelease
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 HERE = Path(__file__).resolve().parent
@@ -64,15 +65,25 @@ def with_prefixes(query: str, vocab: Vocab) -> str:
     return "".join(f"PREFIX {p}: <{vocab.prefixes[p]}>\n" for p in used) + query
 
 
+GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+
 def release_graphs(request: Request) -> list[tuple[str, int]]:
-    """Named graphs of the current release with their triple counts (from its provenance)."""
+    """Named graphs of the current release with their triple counts, counted in the store
+    once per release (the provenance graph cannot count the catalogue, which is built
+    after it and describes it)."""
     state = request.app.state
-    base = state.settings.base_iri
-    query = (f"SELECT ?g ?n WHERE {{ GRAPH <{base}/graph/release> {{ ?g a <{base}/def/NamedGraph> ;"
-             " <http://rdfs.org/ns/void#triples> ?n } } ORDER BY ?g")
-    answer = state.backend.query(Job(query, "json"))
-    rows = json.loads(answer.read_all())["results"]["bindings"]
-    return [(r["g"]["value"], int(r["n"]["value"])) for r in rows]
+    holder = getattr(state, "graph_counts", None)
+    if holder is None:
+        backend = state.backend
+
+        def count() -> list[tuple[str, int]]:
+            rows = json.loads(backend.query(Job(GRAPH_COUNTS, "json")).read_all())
+            return [(r["g"]["value"], int(r["n"]["value"]))
+                    for r in rows["results"]["bindings"]]
+
+        holder = state.graph_counts = PerRelease(backend, count)
+    return holder.get()  # type: ignore[no-any-return]
 
 
 def service_graph(request: Request) -> Graph:
@@ -98,7 +109,7 @@ def service_graph(request: Request) -> Graph:
         "default-graph-uri parameters, the default graph is the union of all named graphs. "
         f"Queries are stopped after {settings.query_timeout:g} seconds.", lang="en")))
     graph.add((service, RDFS.seeAlso, URIRef(f"{base}/.well-known/void")))
-    dataset = BNode()
+    dataset = URIRef(f"{base}/id/dataset/kiezgraph")  # the dataset VoID describes
     default = BNode()
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
@@ -118,8 +129,20 @@ def service_graph(request: Request) -> Graph:
     return graph
 
 
+DATASET_FORMATS = ("trig", "nquads")
+
+
 def rdf_response(graph: Graph, fmt: Format, headers: dict[str, str] | None = None) -> Response:
-    body = graph.serialize(format=RDFLIB_FORMATS[fmt.name], encoding="utf-8")
+    """``graph`` in ``fmt``; in a dataset format it is the default graph (rdflib refuses
+    to write a plain Graph as N-Quads -- regression: 500 instead of an answer)."""
+    source: Graph = graph
+    if fmt.name in DATASET_FORMATS:
+        source = Dataset()
+        for prefix, namespace in graph.namespaces():
+            source.bind(prefix, namespace)
+        for triple in graph:
+            source.add(triple)
+    body = source.serialize(format=RDFLIB_FORMATS[fmt.name], encoding="utf-8")
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 

@@ -2,9 +2,11 @@
 
 The SPARQL 1.1 Protocol for queries: GET with ``query``, POST form-encoded, POST
 ``application/sparql-query``. Queries run over the union of all named graphs unless the
-request or the query names a dataset. An answer is sent once it is complete (large ones
-wait in a temporary file, not in memory), so it is never cut off silently; identical
-requests are answered from the cache, or with 304, while the release is the same.
+request or the query names a dataset. An answer up to STREAM_AFTER (16 MiB) is sent
+once complete, with its length; a larger one streams as the worker writes it (chunked),
+and if it fails midway -- time or size limit -- the connection is cut before the final
+chunk, so no client mistakes a part for the whole. Identical requests are answered from
+the cache, or with 304, while the release is the same.
 
 Why not a FastAPI route: routing, dependency injection and the exception middleware cost
 more per request than evaluating a typical query does (the bench measured half the
@@ -16,23 +18,25 @@ outer middleware (CORS, the body limit) wraps both.
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import logging
 import time
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qsl
 
-import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ingest.executor import CHUNK, Answer, Job
+from ingest.executor import Job
 
 from .cache import RawRequest, etag_for, etag_matches
 from .errors import BadRequest, ResultTooLarge, describe, plain_text
 from .protocol import SparqlRequest, check_query, choose_format, from_pairs, from_post
 
 CACHE_CONTROL = b"public, max-age=60, must-revalidate"
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
+log = logging.getLogger(__name__)
+# Answers up to this size are collected first, so that a failure (time or size limit)
+# still gets its status and message; larger ones stream (memory stays bounded by this).
+STREAM_AFTER = 16 * 1024 * 1024
 # A GET whose URL has none of these goes to the service description (parsed there).
 QUERY_WORDS = (b"query=", b"update=", b"using-")
 READ_HEADERS = (b"accept", b"content-type", b"if-none-match")
@@ -75,6 +79,8 @@ class SparqlEndpoint:
                 raise BadRequest("missing the 'query' parameter (form field, or the body of an "
                                  "application/sparql-query request)")
             await self._answer(sparql, sparql.query, raw, headers, method == "HEAD", send)
+        except StreamAborted:
+            raise  # the answer has begun: only cutting the connection can tell the client
         except Exception as exc:  # every error becomes a plain-text answer, never a crash
             status, title, detail, extra = describe(exc)
             await _respond(send, status, plain_text(status, title, detail),
@@ -85,7 +91,7 @@ class SparqlEndpoint:
                       headers: dict[bytes, bytes], head_only: bool, send: Send) -> None:
         settings, backend, cache = self.state.settings, self.state.backend, self.state.cache
         form = check_query(query, settings.allow_service)
-        result_fmt, graph_fmt = choose_format(form, sparql.format,
+        result_fmt, graph_fmt = choose_format(form, sparql.formats,
                                               _text(headers.get(b"accept")))
         release_id = backend.release_id()
         etag = etag_for(release_id, query, "|".join(sparql.default_graphs),
@@ -104,23 +110,20 @@ class SparqlEndpoint:
             answer = await backend.query_async(job, time.monotonic(), pool)
             media_type = answer.media_type or chosen.media_type
             if answer.complete is not None:  # small: came whole in one message
-                spool, size = None, len(answer.complete)
-                if size > settings.max_result_bytes:
-                    raise _too_large(settings.max_result_bytes)
-            else:  # not in ``pool``: see Executor.run_async
-                spool, size = await asyncio.get_running_loop().run_in_executor(
-                    None, _spool_answer, answer, settings.max_result_bytes)
-            if spool is not None and size > cache.max_entry:
-                common = _common_headers(etag, release_id)
-                common.append((b"content-type", _content_type(media_type)))
-                await _stream(send, spool, size, common, head_only)
-                return
-            if spool is None:
-                cached = (media_type, answer.complete or b"")
+                body = answer.complete
             else:
-                with spool:
-                    cached = (media_type, spool.read())
-            cache.put(etag, *cached)
+                chunks = _Rewound(answer.chunks())
+                body = await _gather(chunks, STREAM_AFTER, settings.max_result_bytes)
+                if body is None:  # a large answer: stream it from here on
+                    common = _common_headers(etag, release_id)
+                    common.append((b"content-type", _content_type(media_type)))
+                    await _stream(send, chunks, common, head_only,
+                                  settings.max_result_bytes)
+                    return
+            if len(body) > settings.max_result_bytes:
+                raise _too_large(settings.max_result_bytes)
+            cached = (media_type, bytes(body))
+            cache.put(etag, *cached)  # (not kept if over one cache entry)
         cache.remember(raw, release_id, etag)
         await self._send_answer(send, etag, cached[0], cached[1], headers, head_only)
 
@@ -160,30 +163,49 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(parts)
 
 
-def _spool_answer(answer: Answer, limit: int) -> tuple[BinaryIO, int]:
-    """Collect a large answer (in a query thread) into a spool; return it and its size."""
-    spool = _spool(answer.chunks(), limit)
-    size = spool.tell()
-    spool.seek(0)
-    return spool, size
+async def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    """The next chunk from the worker, read in the loop's default executor (a pipe read
+    blocks; never in the query pool: see Executor.run_async); None at the end."""
+    return await asyncio.get_running_loop().run_in_executor(None, next, chunks, None)
 
 
-def _spool(chunks: Iterator[bytes], limit: int) -> BinaryIO:
-    """Collect the whole answer before anything is sent: a client gets a complete answer
-    or a clear error, never a truncated one. Beyond 8 MB the answer waits on disk."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
-    try:
-        for chunk in chunks:
-            spool.write(chunk)
-            if spool.tell() > limit:
+async def _gather(chunks: _Rewound, up_to: int, limit: int) -> bytearray | None:
+    """The whole answer if it ends within ``up_to`` bytes; else None, with the chunks
+    read so far pushed back in front of ``chunks`` (see ``_Rewound``)."""
+    body = bytearray()
+    while (chunk := await _next_chunk(chunks)) is not None:
+        body += chunk
+        if len(body) > min(up_to, limit):
+            if len(body) > limit:
+                _close(chunks)
                 raise _too_large(limit)
-    except BaseException:
-        spool.close()
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-        raise
-    return spool  # type: ignore[return-value]
+            chunks.push(bytes(body))
+            return None
+    return body
+
+
+class _Rewound(Iterator[bytes]):
+    """An iterator of chunks that can be given back what was taken from it."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks = chunks
+        self.pushed: list[bytes] = []
+
+    def push(self, data: bytes) -> None:
+        self.pushed.append(data)
+
+    def __next__(self) -> bytes:
+        return self.pushed.pop() if self.pushed else next(self.chunks)
+
+    def close(self) -> None:
+        _close(self.chunks)
+
+
+def _close(chunks: Iterator[bytes]) -> None:
+    """Stop reading an answer: the worker still writing it is discarded (killed)."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 def _too_large(limit: int) -> ResultTooLarge:
@@ -205,16 +227,28 @@ async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[byt
     await send({"type": "http.response.body", "body": b"" if head_only else body})
 
 
-async def _stream(send: Send, spool: BinaryIO, size: int, headers: list[tuple[bytes, bytes]],
-                  head_only: bool) -> None:
-    """Send a spooled answer in chunks; reading the file happens off the event loop."""
-    with spool:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [*headers, (b"content-length", str(size).encode())]})
-        try:
-            while not head_only and (block := await anyio.to_thread.run_sync(spool.read,
-                                                                              CHUNK)):
-                await send({"type": "http.response.body", "body": block, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
-        except OSError:
-            pass  # the client went away; once the answer has begun there is no one to tell
+class StreamAborted(Exception):
+    """A streamed answer could not be completed; the connection is cut without the
+    final chunk, so that no client takes the part it got for the whole answer."""
+
+
+async def _stream(send: Send, chunks: Iterator[bytes], headers: list[tuple[bytes, bytes]],
+                  head_only: bool, limit: int) -> None:
+    """Send a large answer as it comes from the worker (chunked, no Content-Length):
+    the first bytes leave at once and the answer is never held whole. If it fails
+    midway (time or size limit, a worker error), the response is aborted."""
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    sent = 0
+    try:
+        while not head_only and (chunk := await _next_chunk(chunks)) is not None:
+            sent += len(chunk)
+            if sent > limit:
+                raise _too_large(limit)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except Exception as exc:
+        _close(chunks)
+        log.warning("a streamed answer was cut off after %d bytes: %s", sent, exc)
+        raise StreamAborted(str(exc)) from exc
+    finally:
+        _close(chunks)  # HEAD, or done: a finished worker is released, not killed
+    await send({"type": "http.response.body", "body": b""})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import PayloadTooLarge
+
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int):
@@ -37,7 +39,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -52,5 +54,10 @@ class BodyLimit:
                 await self._reject(send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(PayloadTooLarge):
+    """Raised from ``receive`` when a body without Content-Length (chunked) outgrows the
+    cap; an API error, so that whoever reads the body answers 413 even if it catches
+    every exception (regression: the SPARQL endpoint answered 500)."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(f"the request body exceeds {max_bytes} bytes")

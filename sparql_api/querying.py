@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from ingest.config import Settings
 from ingest.errors import BadInputError
 from ingest.executor import Job
 from ingest.store import open_backend
 from ingest.vocab import Vocab
+
+from .errors import ApiError
+from .protocol import check_query
 
 
 def shorten(value: str, vocab: Vocab) -> str:
@@ -44,31 +49,53 @@ def render_table(body: bytes, vocab: Vocab) -> str:
     return "\n".join(out)
 
 
-def run_cli_query(settings: Settings, text: str, fmt: str) -> bytes:
-    """Run a query for ``kiezgraph query``; ``fmt`` is 'table' or a format name.
+def run_cli_query(settings: Settings, text: str, fmt: str, out: BinaryIO) -> None:
+    """Run a query for ``kiezgraph query`` and write its answer to ``out``; ``fmt`` is
+    'table' or a format name.
 
-    The same worker-process execution as the HTTP API, with the same time limit.
+    The HTTP endpoint's checks (read-only, SERVICE only when allowed), the same
+    worker-process execution and time limit, and the same answer size limit. The answer
+    is written as it comes; past the size limit the command stops with an error (what
+    was written is then incomplete, and the exit code says so).
     """
+    try:
+        form = check_query(text, settings.allow_service)
+    except ApiError as exc:
+        raise BadInputError(exc.detail) from None
+    rdf_formats = {"turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"}
+    if form in ("SELECT", "ASK") and fmt in rdf_formats:
+        raise BadInputError(f"'{fmt}' is an RDF format; a SELECT or ASK query needs one of "
+                            "table, json, xml, csv, tsv")
+    if form in ("CONSTRUCT", "DESCRIBE") and fmt not in rdf_formats | {"table"}:
+        raise BadInputError(f"'{fmt}' is a result format for SELECT/ASK; a CONSTRUCT or "
+                            "DESCRIBE query needs an RDF format such as turtle")
     backend = open_backend(settings, workers=1)
     prefixes = Vocab(settings.base_iri).prefixes
-    rdf_formats = {"turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"}
     result_fmt = "json" if fmt in rdf_formats or fmt == "table" else fmt
     graph_fmt = fmt if fmt in rdf_formats else "turtle"
     try:
         answer = backend.query(Job(text, result_fmt, graph_fmt, prefixes=prefixes))
-        body = answer.read_all()
+        if fmt == "table" and answer.kind != "graph":
+            body = _limited(answer.chunks(), settings.max_result_bytes)
+            out.write((render_table(b"".join(body), Vocab(settings.base_iri)) + "\n").encode())
+            return
+        for chunk in _limited(answer.chunks(), settings.max_result_bytes):
+            out.write(chunk)
     finally:
         backend.close()
-    if fmt == "table":
-        return body if answer.kind == "graph" else \
-            (render_table(body, Vocab(settings.base_iri)) + "\n").encode()
-    if answer.kind == "graph" and fmt not in rdf_formats:
-        raise BadInputError(f"'{fmt}' is a result format for SELECT/ASK; a CONSTRUCT or "
-                            "DESCRIBE query needs an RDF format such as turtle")
-    if answer.kind != "graph" and fmt in rdf_formats:
-        raise BadInputError(f"'{fmt}' is an RDF format; a SELECT or ASK query needs one of "
-                            "table, json, xml, csv, tsv")
-    return body
+
+
+def _limited(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+            raise BadInputError(f"the answer is larger than KIEZGRAPH_MAX_RESULT_BYTES "
+                                f"({limit} bytes) and was stopped; add a LIMIT")
+        yield chunk
 
 
 GRAPH_COUNTS = """SELECT ?graph (COUNT(*) AS ?triples)

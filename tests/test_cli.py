@@ -67,6 +67,28 @@ def test_query_errors(published, capsys, tmp_path: Path) -> None:
     assert code == 3 and "no release" in err
 
 
+def test_query_has_the_endpoints_checks(published, capsys) -> None:
+    """Regression: the CLI skipped check_query (update as 'syntax error', SERVICE run)."""
+    store = str(published.store_dir)
+    code, _, err = cli(capsys, "query", "--store-dir", store, "CLEAR ALL")
+    assert code == 2 and "read-only" in err
+    code, _, err = cli(capsys, "query", "--store-dir", store,
+                       "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    assert code == 2 and "SERVICE" in err
+
+
+def test_query_keeps_the_answer_size_limit(published) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sparql_api.cli", "query", "--format", "ntriples",
+         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"],
+        capture_output=True, cwd=PROJECT, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "KIEZGRAPH_STORE_DIR": str(published.store_dir),
+             "KIEZGRAPH_MAX_RESULT_BYTES": "100000"})
+    assert result.returncode == 2, result.stderr
+    assert b"larger than" in result.stderr
+    assert 0 < len(result.stdout) <= 100000 + 64 * 1024  # written as it came, then stopped
+
+
 def test_query_from_stdin(published) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sparql_api.cli", "query", "--format", "csv", "-"],

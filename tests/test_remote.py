@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from rdflib import Graph
 
 from ingest.config import Settings
 from ingest.errors import StoreError
@@ -20,14 +21,16 @@ from .api.conftest import LiveServer, free_port
 from .conftest import BASE, DATA, select
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+SERVER_TIMEOUT = 10
 
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph-db")
+    # --timeout-s: the server stops a query that Kiezgraph gave up on (as the README says)
     proc = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"],
+                             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(SERVER_TIMEOUT)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -44,10 +47,10 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=10)
 
 
-def remote_settings(url: str, tmp_path: Path) -> Settings:
+def remote_settings(url: str, tmp_path: Path, **more: object) -> Settings:
     return Settings(backend="remote", remote_query_url=f"{url}/query",
                     remote_update_url=f"{url}/update", base_iri=BASE, data_dir=DATA,
-                    store_dir=tmp_path / "unused")
+                    store_dir=tmp_path / "unused", **more)
 
 
 def test_ingest_into_an_external_server_and_query_it(oxigraph_server: str,
@@ -97,3 +100,46 @@ def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
         RemoteBackend(settings).release_id()
     with pytest.raises(StoreError, match="cannot reach"):
         ingest(settings)
+
+
+def test_the_protocol_on_an_external_server(oxigraph_server: str, tmp_path: Path) -> None:
+    """Formats, datasets (protocol and FROM) and the time limit, in remote mode."""
+    settings = remote_settings(oxigraph_server, tmp_path, query_timeout=2.0)
+    try:  # an earlier test of this module has published a release: reuse it
+        RemoteBackend(settings).release_id()
+    except StoreError:
+        ingest(settings)
+    count = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
+    areas = f"{BASE}/graph/data/areas"
+    with LiveServer(settings) as server:
+        def get(query: str, **params: str) -> requests.Response:
+            return requests.get(f"{server.url}/sparql", params={"query": query, **params},
+                                timeout=30)
+
+        def number(response: requests.Response) -> int:
+            assert response.status_code == 200, response.text
+            return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+        everything = number(get(count.format(dataset="")))
+        by_protocol = number(get(count.format(dataset=""), **{"default-graph-uri": areas}))
+        assert 0 < by_protocol < everything
+        assert number(get(count.format(dataset=f"FROM <{areas}>"))) == by_protocol
+        assert number(get(count.format(dataset=f"FROM NAMED <{areas}>"))) == 0
+        select = f"SELECT ?a WHERE {{ ?a a <{BASE}/def/QMArea> }}"
+        for fmt, check in (("csv", "text/csv"), ("tsv", "text/tab-separated-values"),
+                           ("xml", "application/sparql-results+xml")):
+            response = get(select, format=fmt)
+            assert response.status_code == 200 and response.headers[
+                "content-type"].startswith(check)
+            assert response.text.count(f"{BASE}/id/area/") == 51
+        construct = f"CONSTRUCT {{ ?a a <{BASE}/def/QMArea> }} WHERE {{ ?a a <{BASE}/def/QMArea> }}"
+        for fmt, rdflib_format in (("turtle", "turtle"), ("ntriples", "nt"),
+                                   ("jsonld", "json-ld"), ("rdfxml", "xml")):
+            response = get(construct, format=fmt)
+            assert response.status_code == 200, response.text
+            assert len(Graph().parse(data=response.content, format=rdflib_format)) == 51
+        started = time.monotonic()
+        runaway = get("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+        assert runaway.status_code == 503 and "longer than the limit" in runaway.text
+        assert time.monotonic() - started < 2.0 + 1.0
+        assert get("ASK { ?s ?p ?o } # after the runaway").status_code == 200

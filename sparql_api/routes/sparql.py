@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from .. import description
 from ..conneg import negotiate
-from ..errors import NotAcceptable
+from ..errors import BadRequest, NotAcceptable
 from ..formats import GRAPH_FORMATS, HTML, offered
 from ..protocol import from_pairs
 
@@ -23,7 +23,12 @@ router = APIRouter()
                   "go to GET/POST /sparql with 'query' as in the SPARQL 1.1 Protocol")
 def service_description(request: Request) -> Response:
     """RDF for programs (Turtle when nothing is asked for), the query page for browsers."""
-    from_pairs(list(request.query_params.multi_items()), "URL")  # unknown parameters: 400
+    asked = from_pairs(list(request.query_params.multi_items()), "URL")  # unknown: 400
+    if asked.query is not None:  # "?query" without a value (with one, the endpoint answers)
+        raise BadRequest("the 'query' parameter is empty")
+    if asked.has_dataset:
+        raise BadRequest("default-graph-uri and named-graph-uri go with a query; the "
+                         "'query' parameter is missing")
     accept = request.headers.get("accept")
     fmt = negotiate(accept, (*GRAPH_FORMATS, HTML)) if accept else GRAPH_FORMATS[0]
     if fmt is None:

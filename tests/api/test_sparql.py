@@ -90,6 +90,53 @@ def test_dataset_from_protocol_parameters(live, http) -> None:
     assert [b["g"]["value"] for b in named["results"]["bindings"]] == [areas_graph]
 
 
+def _count(live, http, query: str, **params) -> int:
+    answer = get(live, http, query=query, **params)
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_from_in_the_query_names_the_dataset(live, http) -> None:
+    """Regression: the union-of-all-graphs default overrode the query's own FROM."""
+    areas = f"<{BASE}/graph/data/areas>"
+    count = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ {pattern} }}"
+    triples = "?s ?p ?o"
+    by_protocol = _count(live, http, count.format(dataset="", pattern=triples),
+                         **{"default-graph-uri": areas.strip("<>")})
+    assert _count(live, http, count.format(dataset=f"FROM {areas}", pattern=triples)) \
+        == by_protocol
+    assert _count(live, http, f"PREFIX g: <{BASE}/graph/data/> " + count.format(
+        dataset="FROM g:areas", pattern=triples)) == by_protocol
+    # FROM NAMED alone: the default graph is empty, the named graph is there (§13.2)
+    assert _count(live, http, count.format(dataset=f"FROM NAMED {areas}",
+                                           pattern=triples)) == 0
+    assert _count(live, http, count.format(dataset=f"FROM NAMED {areas}",
+                                           pattern="GRAPH ?g { ?s ?p ?o }")) == by_protocol
+    # the word in a comment or a string is not a dataset clause
+    everything = _count(live, http, count.format(dataset="", pattern=triples))
+    assert everything > by_protocol
+    assert _count(live, http, count.format(
+        dataset="", pattern='?s ?p ?o BIND("FROM <x>" AS ?note)') + " # FROM <y>") \
+        == everything
+
+
+@pytest.mark.parametrize("iri", ["http://[x", "http://a%zz/g", "http://a\x01b/g", "g/relative"])
+def test_malformed_graph_iris_are_400(live, http, iri) -> None:
+    """Regression: these reached the engine and came back as 500 or 503."""
+    for name in ("default-graph-uri", "named-graph-uri"):
+        response = get(live, http, query=AREAS, **{name: iri})
+        assert response.status_code == 400, (name, iri, response.text)
+        assert "absolute IRI" in response.text
+
+
+def test_unknown_function_is_400_and_the_worker_lives_on(live, http) -> None:
+    """Regression: pyoxigraph's RuntimeError killed the worker process (503 + respawn)."""
+    response = get(live, http, query="SELECT (<http://example.org/f>(1) AS ?x) WHERE {}")
+    assert response.status_code == 400, response.text
+    assert "cannot be evaluated" in response.text and "http://example.org/f" in response.text
+    assert get(live, http, query="ASK { ?s ?p ?o } # after the bad function").status_code == 200
+
+
 @pytest.mark.parametrize(("query", "status", "fragment"), [
     ("SELECT ?x WHERE {", 400, "SPARQL syntax error"),
     ("SELECT ?x WHERE { ?x ?y }", 400, "1:"),
@@ -143,6 +190,20 @@ def test_body_over_the_limit_is_413(live, http) -> None:
     response = http.post(f"{live.url}/sparql", data=big.encode(), timeout=30,
                          headers={"Content-Type": "application/sparql-query"})
     assert response.status_code == 413
+
+
+def test_chunked_body_over_the_limit_is_413(live, http) -> None:
+    """Regression: without Content-Length the cap was hit while reading and gave 500."""
+    def body():
+        yield b"SELECT * WHERE { ?s ?p ?o } #"
+        for _ in range(40):
+            yield b"x" * (64 * 1024)
+
+    for content_type in ("application/sparql-query", "application/x-www-form-urlencoded"):
+        response = http.post(f"{live.url}/sparql", data=body(), timeout=30,
+                             headers={"Content-Type": content_type})
+        assert response.status_code == 413, response.text
+        assert "exceeds" in response.text
 
 
 def test_etag_and_304(live, http) -> None:
@@ -203,3 +264,32 @@ def test_wrong_method_is_plain_text_405(live, http) -> None:
     assert response.status_code == 405
     assert response.headers["content-type"].startswith("text/plain")
     assert "PUT is not allowed" in response.text
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_cli_and_http_give_the_same_answer(live, http, published, capsys, fmt) -> None:
+    """``kiezgraph query`` takes the endpoint's path: same engine, same serializer."""
+    from sparql_api.cli import main
+
+    query = (f"SELECT ?a ?n WHERE {{ ?a a <{BASE}/def/QMArea> ; "
+             "<http://www.w3.org/2004/02/skos/core#prefLabel> ?n } ORDER BY ?a ?n")
+    assert main(["query", "--store-dir", str(published.store_dir), "--format", fmt,
+                 query]) == 0
+    assert capsys.readouterr().out.encode() == get(live, http, query=query, format=fmt).content
+
+
+def test_service_works_when_switched_on(live, http, published_store) -> None:
+    """KIEZGRAPH_ALLOW_SERVICE=true: federated queries run (here against the session's
+    own server on 127.0.0.1) and the service description says so."""
+    from ..conftest import make_settings
+    from .conftest import LiveServer
+
+    with LiveServer(make_settings(published_store, allow_service=True)) as federating:
+        query = (f"SELECT ?a WHERE {{ SERVICE <{live.url}/sparql> "
+                 f"{{ ?a a <{BASE}/def/QMArea> }} }}")
+        response = http.get(f"{federating.url}/sparql", params={"query": query}, timeout=60)
+        assert response.status_code == 200, response.text
+        assert len(response.json()["results"]["bindings"]) == 51
+        description = http.get(f"{federating.url}/sparql", timeout=30).text
+        assert "BasicFederatedQuery" in description
+    assert "BasicFederatedQuery" not in http.get(f"{live.url}/sparql", timeout=30).text
