@@ -1,15 +1,19 @@
 """Turn a description graph into what a page shows: labels instead of URIs, money in
-euro, dates in the reader's language, a time line, inbound links, sources and a map."""
+euro, dates and numbers in the reader's language, blank nodes spelled out, a time line
+with its sources, inbound links, sources and a map."""
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from shapely import wkt
 from shapely.errors import ShapelyError
@@ -27,6 +31,8 @@ MONTHS = {"de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "
                  "September", "Oktober", "November", "Dezember"),
           "en": ("January", "February", "March", "April", "May", "June", "July", "August",
                  "September", "October", "November", "December")}
+MONEY = ("amountEur", "budgetEur")  # kg: properties whose values are euro by definition
+QUANTITIES = (SCHEMA.value, SCHEMA.minValue, SCHEMA.maxValue)  # in the unit of kg:unit
 
 
 @dataclass
@@ -83,22 +89,84 @@ class Labeller:
             return next(iter(found.values()))
         return self.curie(str(node)) if isinstance(node, URIRef) else str(node)
 
-    def value(self, node: Node, predicate: URIRef | None = None) -> Value:
+    def value(self, node: Node, predicate: URIRef | None = None,
+              subject: Node | None = None) -> Value:
+        """``subject``: the node that has the value, for a unit it states (kg:unit)."""
         if isinstance(node, URIRef):
             return Value(self.label(node), self.href(str(node)))
         if isinstance(node, Literal):
-            return Value(self.literal(node, predicate), None, node.language)
-        return Value(str(node))
+            return Value(self.literal(node, predicate, subject), None, node.language)
+        return Value(self.blank(node))
 
-    def literal(self, node: Literal, predicate: URIRef | None) -> str:
+    def literal(self, node: Literal, predicate: URIRef | None, subject: Node | None = None
+                ) -> str:
         datatype = str(node.datatype) if node.datatype else ""
         if datatype == GEO + "wktLiteral":
             return "(Fläche, siehe Karte)" if self.lang == "de" else "(shape, see the map)"
-        if predicate is not None and str(predicate) == self.kg + "amountEur":
+        if self.is_money(predicate, subject):
             return money(str(node), self.lang)
-        if node.datatype == XSD.date:
-            return long_date(str(node), self.lang)
-        return str(node)
+        shown = FORMATS.get(node.datatype) if node.datatype else None
+        return shown(str(node), self.lang) if shown else str(node)
+
+    def is_money(self, predicate: URIRef | None, subject: Node | None) -> bool:
+        """Euro by the property, or a quantity whose kg:unit has the currency code EUR."""
+        if predicate is None:
+            return False
+        if str(predicate) in (self.kg + name for name in MONEY):
+            return True
+        return predicate in QUANTITIES and subject is not None and any(
+            str(code) == "EUR" for unit in self.graph.objects(subject, URIRef(self.kg + "unit"))
+            for code in self.graph.objects(unit, SKOS.notation))
+
+    def blank(self, node: Node, seen: frozenset[Node] = frozenset()) -> str:
+        """A blank node's content on one line: it has no page of its own to link to."""
+        if node in seen:
+            return "…"
+        seen = seen | {node}
+        items = _list_items(self.graph, node)
+        if items is not None:
+            return ", ".join(self._part(item, None, node, seen) for item in items)
+        parts = [f"{self.label(p)}: {self._part(o, p, node, seen)}"
+                 for p in set(self.graph.predicates(node)) - {RDF.type}
+                 for o in self.in_language(list(self.graph.objects(node, p)))]
+        return "; ".join(sorted(parts, key=str.casefold))
+
+    def in_language(self, values: list[Node]) -> list[Node]:
+        """Only the reader's language when some of the texts are in it."""
+        mine = [v for v in values if isinstance(v, Literal) and v.language == self.lang]
+        return mine + [v for v in values if not (isinstance(v, Literal) and v.language)] \
+            if mine else values
+
+    def _part(self, node: Node, predicate: URIRef | None, subject: Node,
+              seen: frozenset[Node]) -> str:
+        if isinstance(node, BNode):
+            return f"[{self.blank(node, seen)}]"
+        return self.value(node, predicate, subject).text
+
+    def source(self, node: Node) -> Value:
+        """A source as a short link: its citation, or the host of a bare web address."""
+        text = self.label(node)
+        if isinstance(node, URIRef) and text == str(node):
+            text = urlsplit(text).netloc or text
+        return Value(text, self.href(str(node)) if isinstance(node, URIRef) else None)
+
+
+def _list_items(graph: Graph, node: Node) -> list[Node] | None:
+    """The members of an RDF list starting at ``node``, or None if it is not one."""
+    if (node, RDF.first, None) not in graph:
+        return None
+    items: list[Node] = []
+    seen: set[Node] = set()
+    while node != RDF.nil and node not in seen:
+        seen.add(node)
+        items.extend(graph.objects(node, RDF.first))
+        node = next(iter(graph.objects(node, RDF.rest)), RDF.nil)
+    return items
+
+
+def _grouped(text: str, lang: str) -> str:
+    """English digit grouping (``1,234.5``) as German (``1.234,5``) when asked."""
+    return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
 
 
 def money(text: str, lang: str) -> str:
@@ -107,9 +175,16 @@ def money(text: str, lang: str) -> str:
     except InvalidOperation:
         return text
     whole = f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
-    if lang == "de":
-        return whole.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".") + " €"
-    return "€" + whole
+    return _grouped(whole, "de") + "\u00a0€" if lang == "de" else "€" + whole
+
+
+def number(text: str, lang: str) -> str:
+    """All the digits the literal has, grouped by thousands in the reader's style."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return text
+    return _grouped(f"{amount:,f}", lang) if amount.is_finite() else text
 
 
 def long_date(text: str, lang: str) -> str:
@@ -119,6 +194,34 @@ def long_date(text: str, lang: str) -> str:
         return text
     month = MONTHS[lang][day.month - 1]
     return f"{day.day}. {month} {day.year}" if lang == "de" else f"{day.day} {month} {day.year}"
+
+
+def month_year(text: str, lang: str) -> str:
+    """``xsd:gYearMonth`` (``2003-05``): "Mai 2003", "May 2003"."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return text
+    return f"{MONTHS[lang][int(match.group(2)) - 1]} {match.group(1)}"
+
+
+def date_time(text: str, lang: str) -> str:
+    """The day in words and the time to the minute, in the zone the literal gives."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    zone = f" {moment.tzname()}" if moment.tzinfo is not None else ""
+    return f"{long_date(moment.date().isoformat(), lang)}, {moment:%H:%M}{zone}"
+
+
+def yes_no(text: str, lang: str) -> str:
+    words = {"de": ("ja", "nein"), "en": ("yes", "no")}[lang]
+    return {"true": words[0], "1": words[0], "false": words[1], "0": words[1]}.get(text, text)
+
+
+FORMATS: dict[URIRef, Callable[[str, str], str]] = {
+    XSD.date: long_date, XSD.gYearMonth: month_year, XSD.dateTime: date_time,
+    XSD.decimal: number, XSD.integer: number, XSD.boolean: yes_no}
 
 
 def build_view(graph: Graph, iri: str, lang: str, base: str, kg: str) -> View:
@@ -131,7 +234,7 @@ def build_view(graph: Graph, iri: str, lang: str, base: str, kg: str) -> View:
         key = str(predicate)
         if key not in rows:
             rows[key] = Row(names.label(predicate), names.href(key))
-        rows[key].values.append(names.value(obj, predicate))
+        rows[key].values.append(names.value(obj, predicate, me))
     for row in rows.values():
         row.values.sort(key=lambda v: (v.lang not in (None, lang), v.text))
     inbound: dict[str, Row] = {}
@@ -151,7 +254,8 @@ def build_view(graph: Graph, iri: str, lang: str, base: str, kg: str) -> View:
 
 
 def _timeline(graph: Graph, me: URIRef, names: Labeller, lang: str) -> list[dict[str, Any]]:
-    """Dated things the resource links to: life-cycle events, names over time."""
+    """Dated things the resource links to (life-cycle events, names over time), each with
+    the sources the graph gives for it."""
     entries = []
     for predicate, obj in graph.predicate_objects(me):
         if not isinstance(obj, URIRef) or predicate == DCT.source:
@@ -165,9 +269,11 @@ def _timeline(graph: Graph, me: URIRef, names: Labeller, lang: str) -> list[dict
             next(iter(graph.objects(obj, URIRef(kg + "observedUntil"))), None)
         kind = next(iter(graph.objects(obj, URIRef(names.kg + "eventKind"))), None)
         text = names.label(kind) if kind is not None else names.label(obj)
+        sources = sorted((names.source(s) for s in graph.objects(obj, DCT.source)),
+                         key=lambda v: v.text)
         entries.append({"start": str(start), "start_text": names.literal(start, None),
                         "end_text": names.literal(end, None) if end is not None else None,
-                        "text": text, "href": names.href(str(obj))})
+                        "text": text, "href": names.href(str(obj)), "sources": sources})
     return sorted(entries, key=lambda e: e["start"])
 
 
