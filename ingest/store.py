@@ -9,6 +9,7 @@ ingest flips the pointer. ``RemoteBackend`` sends the same queries to an externa
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
@@ -276,6 +277,12 @@ class RemoteBackend:
 
     def close(self) -> None:
         self.session.close()
+
+
+def select(backend: Backend, query: str) -> list[dict[str, dict[str, str]]]:
+    """The SPARQL JSON bindings of a SELECT query, for code that reads a few rows."""
+    answer = backend.query(Job(query, "json"))
+    return json.loads(answer.read_all())["results"]["bindings"]  # type: ignore[no-any-return]
 
 
 def open_backend(settings: Settings, workers: int | None = None

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
 
-from ingest.executor import Job
 from ingest.geosparql import GEOF
+from ingest.store import select
 from ingest.vocab import DCT, VOID, Vocab
 
 from .formats import GRAPH_FORMATS, RESULT_FORMATS, Format
@@ -78,9 +78,8 @@ def release_graphs(request: Request) -> list[tuple[str, int]]:
         backend = state.backend
 
         def count() -> list[tuple[str, int]]:
-            rows = json.loads(backend.query(Job(GRAPH_COUNTS, "json")).read_all())
             return [(r["g"]["value"], int(r["n"]["value"]))
-                    for r in rows["results"]["bindings"]]
+                    for r in select(backend, GRAPH_COUNTS)]
 
         holder = state.graph_counts = PerRelease(backend, count)
     return holder.get()  # type: ignore[no-any-return]

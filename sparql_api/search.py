@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.executor import Job
+from ingest.store import select
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -213,10 +213,6 @@ def _short_type_name(uri: str, base: str) -> str:
     return uri
 
 
-def _select(backend: Any, query: str) -> list[dict[str, dict[str, str]]]:
-    answer = backend.query(Job(query, "json"))
-    return json.loads(answer.read_all())["results"]["bindings"]  # type: ignore[no-any-return]
-
 
 def _suggest_key(text: str, german: bool = False) -> str:
     return "".join(_TOKEN.findall(fold_german(text) if german else fold(text)))
@@ -227,14 +223,14 @@ def _query_store(backend: Any, base: str) -> tuple[list[Any], list[Any], list[An
     under = (f"(STRSTARTS(STR(?s), {json.dumps(base + '/id/')}) || "
              f"STRSTARTS(STR(?s), {json.dumps(base + '/def/')}))")
     properties = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
-    label_rows = _select(backend, f"""
+    label_rows = select(backend, f"""
         SELECT DISTINCT ?s ?p ?o WHERE {{
           VALUES ?p {{ {properties} }}
           ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o) && {under})
         }}""")
-    type_rows = _select(backend, f"""
+    type_rows = select(backend, f"""
         SELECT DISTINCT ?s ?t WHERE {{ ?s a ?t . FILTER(isIRI(?s) && isIRI(?t) && {under}) }}""")
-    type_label_rows = _select(backend, f"""
+    type_label_rows = select(backend, f"""
         SELECT DISTINCT ?t ?l WHERE {{
           {{ SELECT DISTINCT ?t WHERE {{ ?s a ?t }} }}
           VALUES ?p {{ <{RDFS}label> <{SKOS}prefLabel> }}

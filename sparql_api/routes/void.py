@@ -7,14 +7,13 @@ release, so they are gathered once per release; the answer carries a release ETa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from ingest.executor import Job
+from ingest.store import select
 from ingest.vocab import DCT, VOID, Vocab
 
 from ..cache import etag_for, etag_matches
@@ -40,19 +39,14 @@ class GraphStats:
     example: str | None
 
 
-def _rows(request: Request, query: str) -> list[dict[str, dict[str, str]]]:
-    answer = request.app.state.backend.query(Job(query, "json"))
-    return json.loads(answer.read_all())["results"]["bindings"]  # type: ignore[no-any-return]
-
-
 def _statistics(request: Request) -> list[GraphStats]:
-    base = request.app.state.settings.base_iri
+    backend, base = request.app.state.backend, request.app.state.settings.base_iri
     namespaces = Vocab(base).prefixes.values()
     terms: dict[str, set[str]] = {}
-    for row in _rows(request, TERMS):
+    for row in select(backend, TERMS):
         terms.setdefault(row["g"]["value"], set()).add(row["t"]["value"])
     examples = {r["g"]["value"]: r["e"]["value"]
-                for r in _rows(request, FIRST_THING.format(base=base)) if "e" in r}
+                for r in select(backend, FIRST_THING.format(base=base)) if "e" in r}
     return [GraphStats(name, count,
                        tuple(sorted({ns for ns in namespaces
                                      if any(t.startswith(ns) for t in terms.get(name, ()))})),
