@@ -12,7 +12,8 @@ import logging
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,11 +178,12 @@ def _with_provenance(built: Built, minter: Minter, meta: dict[str, Any]) -> Grap
     return prov
 
 
-def _publish_embedded(settings: Settings, built: Built, progress: Callable[[str], None]
-                      ) -> dict[str, Any]:
+def _publish_embedded(settings: Settings, built: Built, progress: Callable[[str], None],
+                      claimed: bool = False) -> dict[str, Any]:
+    """``claimed``: the caller holds the store's ingest lock already."""
     releases = ReleaseStore(settings.store_dir)
     minter = Minter(settings.base_iri)
-    with releases.ingest_lock():
+    with nullcontext() if claimed else releases.ingest_lock():
         graphs = _dedup(release_graphs(built))
         meta = _release_meta(settings, built, minter, graphs)
         target = releases.build_dir(meta["release_id"])
@@ -263,20 +265,35 @@ def _publish_remote(settings: Settings, built: Built, progress: Callable[[str], 
 
 
 def publish(settings: Settings, built: Built,
-            progress: Callable[[str], None] = log.info) -> dict[str, Any]:
+            progress: Callable[[str], None] = log.info, claimed: bool = False
+            ) -> dict[str, Any]:
     """Write a new release from a validated build and make it current."""
     if settings.backend == "remote":
         return _publish_remote(settings, built, progress)
-    return _publish_embedded(settings, built, progress)
+    return _publish_embedded(settings, built, progress, claimed)
+
+
+@contextmanager
+def claim(settings: Settings) -> Iterator[None]:
+    """Make sure the release can be written before the slow work starts: a second
+    ingest on the same store, or an external server that cannot be reached, fails in
+    a moment instead of after mapping and validation."""
+    if settings.backend == "remote":
+        RemoteBackend(settings).check_writable()
+        yield
+        return
+    with ReleaseStore(settings.store_dir).ingest_lock():
+        yield
 
 
 def ingest(settings: Settings, progress: Callable[[str], None] = log.info) -> dict[str, Any]:
     """Build, validate and publish; raises InvalidDataError and leaves the store as it was."""
-    progress(f"reading and mapping {settings.data_dir}")
-    built = build(settings)
-    progress(f"validating {sum(len(g) for g in built.data.values())} triples with SHACL")
-    outcome = check(built)
-    if outcome.violations:
-        raise InvalidDataError([f.as_problem(built.vocab) for f in outcome.violations],
-                               "the data does not conform to the shapes")
-    return publish(settings, built, progress)
+    with claim(settings):
+        progress(f"reading and mapping {settings.data_dir}")
+        built = build(settings)
+        progress(f"validating {sum(len(g) for g in built.data.values())} triples with SHACL")
+        outcome = check(built)
+        if outcome.violations:
+            raise InvalidDataError([f.as_problem(built.vocab) for f in outcome.violations],
+                                   "the data does not conform to the shapes")
+        return publish(settings, built, progress, claimed=True)

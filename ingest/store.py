@@ -168,6 +168,13 @@ class RemoteBackend:
             self._graph_cache = (now, graphs)
         return self._graph_cache[1]
 
+    def check_writable(self) -> None:
+        """Fail now if a release could not be sent: no update URL, or no server answers
+        at the query URL (one empty ASK)."""
+        if not self.update_url:
+            raise ConfigError("publishing to backend=remote needs KIEZGRAPH_REMOTE_UPDATE_URL")
+        self._post("ASK {}", "application/sparql-results+json", timeout=10.0)
+
     def publish(self, quads: list[ox.Quad]) -> None:
         """Replace the server's whole dataset in one SPARQL update request.
 

@@ -1,13 +1,17 @@
-"""Namespaces and prefixes: the single source for Turtle, SPARQL PREFIX lines and CURIEs.
+"""Namespaces and prefixes: the single source for Turtle, SPARQL PREFIX lines, CURIEs and
+the JSON-LD ``@context`` published at ``/context.jsonld``.
 
 The Kiezgraph vocabulary (``kg:``) lives under ``{base}/def/``, so it moves with the
-configured base IRI; every other namespace is a fixed W3C or community vocabulary.
+configured base IRI; every other namespace is a fixed W3C or community vocabulary. Every
+namespace the graph and its pages use has a prefix here, so compact JSON-LD and Turtle
+write ``dcat:Dataset`` rather than the full IRI.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from rdflib import Namespace, URIRef
 
@@ -31,6 +35,10 @@ FIXED_PREFIXES: dict[str, str] = {
     "void": "http://rdfs.org/ns/void#",
     "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
     "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
+    "hydra": "http://www.w3.org/ns/hydra/core#",  # paged lists: the catalogue, /id/<type>
+    "spdx": "http://spdx.org/rdf/terms#",  # checksums of the downloads
+    "vcard": "http://www.w3.org/2006/vcard/ns#",  # the catalogue's contact point
+    "dcatde": "http://dcat-ap.de/def/dcatde/",
 }
 
 DCT = Namespace(FIXED_PREFIXES["dct"])
@@ -39,6 +47,7 @@ PROV = Namespace(FIXED_PREFIXES["prov"])
 SCHEMA = Namespace(FIXED_PREFIXES["schema"])
 VOID = Namespace(FIXED_PREFIXES["void"])
 QB = Namespace(FIXED_PREFIXES["qb"])
+HYDRA = Namespace(FIXED_PREFIXES["hydra"])
 
 
 @dataclass(frozen=True)
@@ -69,3 +78,11 @@ class Vocab:
 
     def turtle_prefixes(self) -> str:
         return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.prefixes.items())
+
+    def jsonld_context(self) -> dict[str, Any]:
+        """The ``@context`` of every JSON-LD answer: each prefix as a term (so compaction
+        writes CURIEs), ``id`` and ``type`` for ``@id`` and ``@type``, and ``label`` for the
+        language map of ``skos:prefLabel``. Terms are only ever added, never changed:
+        programs rely on this document."""
+        return {**self.prefixes, "id": "@id", "type": "@type",
+                "label": {"@id": "skos:prefLabel", "@container": "@language"}}

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from ingest.config import Settings
@@ -77,17 +77,73 @@ def create_app(settings: Settings) -> Application:
 
 class Application:
     """The outer ASGI callable. ``api``: the FastAPI application (routes and state);
-    ``memo``: the answers kept for repeated requests."""
+    ``memo``: the answers kept for repeated requests. Every answer leaves with one
+    ``Vary`` header that names each field once (see ``one_vary``)."""
 
     def __init__(self, api: FastAPI, settings: Settings):
         self.api = api
-        self.memo = ResponseMemo(api, api.state, settings.cache_bytes)
+        self.memo = ResponseMemo(HeadAsGet(api), api.state, settings.cache_bytes)
         cors = CORSMiddleware(
             SparqlEndpoint(self.memo), allow_origins=["*"],
             allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
             allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
-            expose_headers=["ETag", "X-Kiezgraph-Release", "Content-Length"], max_age=86400)
+            # Link: the other formats and the pages of a list, for browser apps too
+            expose_headers=["ETag", "X-Kiezgraph-Release", "Content-Length", "Link"],
+            max_age=86400)
         self._app = BodyLimit(cors, max_bytes=settings.max_request_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._app(scope, receive, send)
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def tidy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": one_vary(list(message.get("headers", [])))}
+            await send(message)
+
+        await self._app(scope, receive, tidy)
+
+
+class HeadAsGet:
+    """HEAD for every GET route (RFC 9110 §9.3.2): the request goes on as a GET and its
+    answer leaves with the same status and headers, Content-Length included, but no
+    body. One wrapper instead of ``HEAD`` in each route's methods; the memo in front
+    answers repeated HEADs itself, and ``/sparql`` queries never reach it."""
+
+    BODY = ("http.response.body", "http.response.pathsend", "http.response.zerocopysend")
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] not in self.BODY:
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b""})
+
+        # a copy: the server still reads its own scope as HEAD and sends no body
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def one_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The headers with all ``Vary`` fields merged into one that names each field once:
+    routes name what they negotiate on, and the compression and CORS middleware each add
+    theirs (starlette-compress appends ``Accept-Encoding`` even when it is there)."""
+    at = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+    if not at:
+        return headers
+    seen: dict[bytes, bytes] = {}
+    for i in at:
+        for token in headers[i][1].split(b","):
+            if token.strip():
+                seen.setdefault(token.strip().lower(), token.strip())
+    value = b"*" if b"*" in seen else b", ".join(seen.values())
+    kept = [h for i, h in enumerate(headers) if i not in at]
+    kept.insert(at[0], (b"vary", value))
+    return kept

@@ -47,15 +47,32 @@ def parse_accept(header: str | None) -> list[Range]:
     return ranges or [Range("*", "*", 1.0, 0)]  # nothing usable: as if no header was sent
 
 
-def quality(ranges: list[Range], fmt: Format) -> tuple[float, int]:
-    """The q-value the client gives ``fmt`` (most specific matching range wins)."""
+def _best(ranges: list[Range], media_types: tuple[str, ...]) -> tuple[int, float, int]:
+    """Specificity, q and (negated) position of the most specific range that matches."""
     best: tuple[int, float, int] = (0, 0.0, 0)
-    for media_type in (fmt.media_type, *fmt.aliases):
+    for media_type in media_types:
         for r in ranges:
             specificity = r.matches(media_type)
             if specificity > best[0]:
                 best = (specificity, r.q, -r.order)
-    return best[1], best[2]
+    return best
+
+
+def quality(ranges: list[Range], fmt: Format) -> tuple[float, int]:
+    """The q-value the client gives ``fmt`` (most specific matching range wins)."""
+    _, q, order = _best(ranges, (fmt.media_type, *fmt.aliases))
+    return q, order
+
+
+JSON_LD, JSON = "application/ld+json", "application/json"
+
+
+def json_ld_media_type(accept: str | None) -> str:
+    """The Content-Type of a negotiated JSON-LD answer: ``application/ld+json``, unless the
+    Accept header rules that out and names ``application/json`` (a plain JSON client);
+    then the same document goes out as ``application/json``, the type it asked for."""
+    ranges = parse_accept(accept)
+    return JSON if _best(ranges, (JSON_LD,))[1] == 0 < _best(ranges, (JSON,))[1] else JSON_LD
 
 
 def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:

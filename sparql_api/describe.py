@@ -20,8 +20,14 @@ from rdflib import BNode, Graph, Literal, URIRef
 from ingest.executor import Job
 
 INBOUND_PAGE = 100
+# The kg: properties whose concept says what sort of thing a resource is; a page names a
+# thing without a label by its kind. Listed, not matched by name: FILTER(IN) is fast.
+KINDS = ("caveatKind", "committeeKind", "documentKind", "eventKind", "factKind",
+         "geometryKind", "legislationKind", "lorKind", "nameKind", "organisationKind",
+         "periodKind", "projectKind", "reportKind", "ruleKind")
+NAMING_KINDS = f"?kp IN ({', '.join('kg:' + kind for kind in KINDS)})"
 LABELS = ("skos:prefLabel", "rdfs:label", "schema:name", "dct:title", "skosxl:literalForm",
-          "skos:notation")
+          "foaf:name", "skos:notation")
 PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
@@ -29,6 +35,7 @@ PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX skosxl: <http://www.w3.org/2008/05/skos-xl#>
 PREFIX geo: <http://www.opengis.net/ont/geosparql#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 """
 
 
@@ -46,8 +53,10 @@ class Description:
 
 
 def _query(iri: str, kg: str, page: int, shapes: bool) -> str:
-    """``shapes``: also the WKT of the resource's geometry and of its district (for the
-    page's map; data clients dereference the geometry resource itself).
+    """``shapes``: what only the page needs: the WKT of the resource's geometry and of
+    its district (for the map; data clients dereference the geometry resource itself),
+    and, for everything it links to and that links to it, the types with their labels
+    and the labels of their kinds (``NAMING_KINDS``), to name what has no label.
 
     Branches joined by UNION, not a chain of OPTIONALs (which multiplies rows), and
     ``FILTER(?q IN (…))`` rather than ``VALUES``, which pyoxigraph 0.5 joins by scanning
@@ -60,15 +69,25 @@ def _query(iri: str, kg: str, page: int, shapes: bool) -> str:
     about = ", ".join((*LABELS, "schema:startDate", "schema:endDate", "kg:observedFrom",
                        "kg:observedUntil", "kg:eventKind", *(("geo:asWKT",) if shapes else ())))
     labels = ", ".join(LABELS)
-    district_shape = f"""
+    page_only = f"""
   UNION
-  {{ <{iri}> kg:district ?o . ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt }}""" \
+  {{ <{iri}> kg:district ?o . ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt }}
+  UNION
+  {{ <{iri}> ?p ?o . ?o a ?otype . OPTIONAL {{ ?otype rdfs:label ?otypeLabel }} }}""" \
         if shapes else ""
+    kinds = NAMING_KINDS if shapes else "?kp = kg:eventKind"
+    inbound_naming = f"""
+     UNION {{ ?s a ?stype . OPTIONAL {{ ?stype rdfs:label ?stypeLabel }} }}
+     UNION {{ ?s ?skp ?skind . FILTER({kinds.replace("?kp", "?skp")})
+              ?skind skos:prefLabel ?skindLabel }}""" if shapes else ""
     return PREFIXES + f"""PREFIX kg: <{kg}>
 CONSTRUCT {{
   <{iri}> ?p ?o . ?p rdfs:label ?plabel . ?o ?q ?v . ?kind skos:prefLabel ?kindLabel .
+  ?o ?kp ?kind . ?o a ?otype . ?otype rdfs:label ?otypeLabel .
   ?o geo:hasGeometry ?og . ?og geo:asWKT ?owkt .
   ?s ?ip <{iri}> . ?s ?slp ?slabel . ?ip rdfs:label ?iplabel .
+  ?s a ?stype . ?stype rdfs:label ?stypeLabel .
+  ?s ?skp ?skind . ?skind skos:prefLabel ?skindLabel .
   ?src ?sp ?so .
   ?b ?bp ?bo . ?bp rdfs:label ?bplabel . ?bo ?blp ?blabel .
   ?o dct:source ?osrc . ?osrc rdfs:label ?osrclabel .
@@ -77,11 +96,12 @@ CONSTRUCT {{
   UNION
   {{ <{iri}> ?p ?o . ?o ?q ?v . FILTER(?q IN ({about})) }}
   UNION
-  {{ <{iri}> ?p ?o . ?o kg:eventKind ?kind . ?kind skos:prefLabel ?kindLabel }}{district_shape}
+  {{ <{iri}> ?p ?o . ?o ?kp ?kind . FILTER({kinds})
+     ?kind skos:prefLabel ?kindLabel }}{page_only}
   UNION
   {{ {{ SELECT DISTINCT ?s ?ip WHERE {{ ?s ?ip <{iri}> }}
        ORDER BY ?ip ?s LIMIT {INBOUND_PAGE} OFFSET {(page - 1) * INBOUND_PAGE} }}
-     OPTIONAL {{ ?s ?slp ?slabel FILTER(?slp IN ({labels})) }}
+     OPTIONAL {{ {{ ?s ?slp ?slabel FILTER(?slp IN ({labels})) }}{inbound_naming} }}
      OPTIONAL {{ ?ip rdfs:label ?iplabel }} }}
   UNION
   {{ <{iri}> dct:source ?src . ?src ?sp ?so . FILTER(!isBlank(?so)) }}

@@ -1,15 +1,25 @@
-"""The API's error family and its one handler: a status, a title and a clear message."""
+"""The API's error family and its one handler: a status, a title and a clear message.
+
+The message goes out as plain text, or as a page for a browser (a client that ranks
+``text/html`` above ``text/plain``); the SPARQL endpoint always answers in plain text.
+"""
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
+from jinja2 import Template
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.errors import BadInputError, StoreError
 from ingest.executor import Busy, QueryTimeout
+
+from . import pages
+from .conneg import negotiate
+from .formats import HTML, Format
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +87,42 @@ def plain_text(status: int, title: str, detail: str) -> bytes:
     return f"{status} {title}: {detail}\n".encode()
 
 
-def _text(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+TEXT = Format("text", "text/plain", (), "", "txt")
+TITLES_DE = {400: "Ungültige Anfrage", 403: "Nicht erlaubt", 404: "Nicht gefunden",
+             405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
+             413: "Anfrage zu groß", 415: "Format der Anfrage unbekannt",
+             503: "Dienst nicht verfügbar", 500: "Interner Fehler"}
+PAGE = """{% extends "base.html" %}
+{% block title %}{{ t(title_de, title) }}{% endblock %}
+{% block main %}
+<h1>{{ status }} {{ t(title_de, title) }}</h1>
+<p>{{ detail }}</p>
+<p><a href="/search">{{ t("Zur Suche", "Search") }}</a> ·
+<a href="/">{{ t("Startseite", "Home") }}</a></p>
+{% endblock %}"""
+
+
+@lru_cache(maxsize=1)
+def _page() -> Template:
+    return pages.environment().from_string(PAGE)
+
+
+def answer(request: Request, status: int, title: str, detail: str,
+           headers: dict[str, str] | None = None) -> Response:
+    """The error as a page for browsers (in their language), else as plain text; so it
+    varies with Accept and Accept-Language, and whatever the error names itself."""
+    headers = dict(headers or {})
+    headers["Vary"] = ", ".join(v for v in ("Accept, Accept-Language", headers.get("Vary"))
+                                if v)
+    if not request.url.path.startswith("/sparql") and \
+            negotiate(request.headers.get("accept"), (TEXT, HTML)) is HTML:
+        try:
+            # Jinja's get_template takes a compiled template as it is
+            return pages.render(request, _page(), status_code=status,  # type: ignore[arg-type]
+                                headers=headers, status=status, title=title,
+                                title_de=TITLES_DE.get(status, title), detail=detail)
+        except Exception:  # an error page must never hide the error
+            log.exception("the error page could not be rendered")
     return PlainTextResponse(plain_text(status, title, detail), status_code=status,
                              headers=headers)
 
@@ -88,11 +133,15 @@ def install_error_handlers(app: FastAPI) -> None:
         titles = {404: "Not Found", 405: "Method Not Allowed"}
         detail = {404: f"nothing is served at {request.url.path}",
                   405: f"{request.method} is not allowed on {request.url.path}"}
-        return _text(exc.status_code, titles.get(exc.status_code, "Error"),
-                     detail.get(exc.status_code, str(exc.detail)), dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        allow = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+        if "GET" in allow and "HEAD" not in allow:  # app.HeadAsGet answers HEAD
+            headers["Allow"] = ", ".join([*allow, "HEAD"])
+        return answer(request, exc.status_code, titles.get(exc.status_code, "Error"),
+                      detail.get(exc.status_code, str(exc.detail)), headers)
 
     def _known(request: Request, exc: Exception) -> Response:
-        return _text(*describe(exc))
+        return answer(request, *describe(exc))
 
     for known in (ApiError, BadInputError, QueryTimeout, Busy, StoreError):
         app.add_exception_handler(known, _known)
@@ -100,4 +149,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> Response:
         log.error("on %s %s:", request.method, request.url.path)
-        return _text(*describe(exc))
+        return answer(request, *describe(exc))

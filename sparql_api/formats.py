@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,18 @@ GRAPH_FORMATS: tuple[Format, ...] = (
     Format("nquads", "application/n-quads", (), "http://www.w3.org/ns/formats/N-Quads", "nq"),
 )
 HTML = Format("html", "text/html", ("application/xhtml+xml",), "", "html")
+
+
+def _graph_format(name: str) -> Format:
+    return next(f for f in GRAPH_FORMATS if f.name == name)
+
+
+# Descriptions (/id, /def, /graph) and type indexes (/id/<type>): a page and four RDF
+# syntaxes. A client that asks for plain JSON gets JSON-LD (conneg.json_ld_media_type).
+DESCRIPTION_FORMATS: tuple[Format, ...] = (
+    HTML, _graph_format("turtle"), _graph_format("ntriples"),
+    replace(_graph_format("jsonld"), aliases=("application/json",)),
+    _graph_format("rdfxml"))
 
 
 def by_name(formats: tuple[Format, ...], name: str) -> Format | None:

@@ -1,6 +1,12 @@
 """Turn a description graph into what a page shows: labels instead of URIs, money in
 euro, dates and numbers in the reader's language, blank nodes spelled out, a time line
-with its sources, inbound links, sources and a map."""
+with its sources, inbound links, sources and a map.
+
+A thing of ours without a label of its own (a rule, an event, an observation) is named
+from what the graph says about it, never by its bare IRI: by the label of its kind
+("Höchstbetrag je Aktion"), else by its type's label and its slug ("Beobachtung
+funding-py-2013-…"); where that leaves two links of one row alike, each gets its slug.
+"""
 
 from __future__ import annotations
 
@@ -21,18 +27,23 @@ from shapely.geometry.base import BaseGeometry
 
 from ingest.vocab import DCT, FIXED_PREFIXES, SCHEMA, SKOS
 
+from .describe import KINDS
+from .search import EXTERNAL_TYPE_LABELS
+
 GEO = "http://www.opengis.net/ont/geosparql#"
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 SKOSXL_LITERAL = URIRef("http://www.w3.org/2008/05/skos-xl#literalForm")
 SKOSXL_ALT = URIRef("http://www.w3.org/2008/05/skos-xl#altLabel")
+FOAF_NAME = URIRef("http://xmlns.com/foaf/0.1/name")
 LABEL_PREDICATES = (SKOS.prefLabel, RDFS_LABEL, SCHEMA.name, DCT.title, SKOSXL_LITERAL,
-                    SKOS.notation)
+                    FOAF_NAME, SKOS.notation)
 MONTHS = {"de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
                  "September", "Oktober", "November", "Dezember"),
           "en": ("January", "February", "March", "April", "May", "June", "July", "August",
                  "September", "October", "November", "December")}
 MONEY = ("amountEur", "budgetEur")  # kg: properties whose values are euro by definition
 QUANTITIES = (SCHEMA.value, SCHEMA.minValue, SCHEMA.maxValue)  # in the unit of kg:unit
+LINKED_SCHEMES = ("http", "https", "mailto", "ftp")  # others (javascript:, data:) stay text
 
 
 @dataclass
@@ -64,9 +75,13 @@ class Labeller:
     def __init__(self, graph: Graph, lang: str, base: str, kg: str):
         self.graph, self.lang, self.base, self.kg = graph, lang, base, kg
         self.prefixes = {**FIXED_PREFIXES, "kg": kg}
+        self.kinds = {kg + kind for kind in KINDS}
 
-    def href(self, iri: str) -> str:
-        return iri[len(self.base):] if iri.startswith(self.base + "/") else iri
+    def href(self, iri: str) -> str | None:
+        """A local path for our IRIs; other web addresses as they are; None for the rest."""
+        if iri.startswith(self.base + "/"):
+            return iri[len(self.base):]
+        return iri if urlsplit(iri).scheme.lower() in LINKED_SCHEMES else None
 
     def curie(self, iri: str) -> str:
         for prefix, ns in self.prefixes.items():
@@ -74,7 +89,8 @@ class Labeller:
                 return f"{prefix}:{iri[len(ns):]}"
         return iri
 
-    def label(self, node: Node) -> str:
+    def own_label(self, node: Node) -> str | None:
+        """The node's label in the reader's language (else German, English, any)."""
         found: dict[str | None, str] = {}
         for predicate in LABEL_PREDICATES:
             for value in self.graph.objects(node, predicate):
@@ -85,9 +101,38 @@ class Labeller:
         for key in (self.lang, "de", "en", None):
             if key in found:
                 return found[key]
-        if found:
-            return next(iter(found.values()))
-        return self.curie(str(node)) if isinstance(node, URIRef) else str(node)
+        return next(iter(found.values()), None)
+
+    def label(self, node: Node) -> str:
+        own = self.own_label(node)
+        if own is not None:
+            return own
+        if not isinstance(node, URIRef):
+            return str(node)
+        iri = str(node)
+        local = self.href(iri)
+        elsewhere = local is None or local == iri
+        if elsewhere or (iri.startswith(self.kg) and len(iri) > len(self.kg)):
+            return self.curie(iri)  # not ours, or a term of the vocabulary (kg:status)
+        return self.kind(node) or self.typed(node) or local
+
+    def kind(self, node: Node) -> str | None:
+        """The label of the node's kind (kg:ruleKind, kg:eventKind, ...), if it has one."""
+        kinds = sorted(self.own_label(o) or "" for p, o in self.graph.predicate_objects(node)
+                       if str(p) in self.kinds)
+        return next((k for k in kinds if k), None)
+
+    def typed(self, node: URIRef) -> str | None:
+        """The label of the node's type with its slug, e.g. "Regel qf1-decision"."""
+        names = []
+        for cls in self.graph.objects(node, RDF.type):
+            text = self.own_label(cls)
+            external = EXTERNAL_TYPE_LABELS.get(self.curie(str(cls)))
+            if text is None and external is not None:
+                text = external[0] if self.lang == "de" else external[1]
+            names.append((text is None, text or self.curie(str(cls))))
+        local = self.href(str(node)) or str(node)
+        return f"{min(names)[1]} {slug(local)}" if names else None
 
     def value(self, node: Node, predicate: URIRef | None = None,
               subject: Node | None = None) -> Value:
@@ -149,6 +194,24 @@ class Labeller:
         if isinstance(node, URIRef) and text == str(node):
             text = urlsplit(text).netloc or text
         return Value(text, self.href(str(node)) if isinstance(node, URIRef) else None)
+
+
+def slug(path: str) -> str:
+    """What names a thing in its local path: the part after ``/id/<type>/`` (or after the
+    first segment elsewhere), e.g. ``qf1-decision`` of ``/id/rule/qf1-decision``."""
+    parts = path.strip("/").split("/")
+    drop = 2 if parts[0] == "id" and len(parts) > 2 else 1 if len(parts) > 1 else 0
+    return "/".join(parts[drop:]) or path
+
+
+def _set_apart(values: list[Value]) -> None:
+    """Links of one row that read alike but lead to different things get their slugs."""
+    hrefs: dict[str, set[str | None]] = {}
+    for v in values:
+        hrefs.setdefault(v.text, set()).add(v.href)
+    for v in values:
+        if v.href and v.href.startswith("/") and len(hrefs[v.text]) > 1:
+            v.text = f"{v.text} ({slug(v.href)})"
 
 
 def _list_items(graph: Graph, node: Node) -> list[Node] | None:
@@ -236,6 +299,7 @@ def build_view(graph: Graph, iri: str, lang: str, base: str, kg: str) -> View:
             rows[key] = Row(names.label(predicate), names.href(key))
         rows[key].values.append(names.value(obj, predicate, me))
     for row in rows.values():
+        _set_apart(row.values)
         row.values.sort(key=lambda v: (v.lang not in (None, lang), v.text))
     inbound: dict[str, Row] = {}
     for subject, predicate in graph.subject_predicates(me):
@@ -244,13 +308,17 @@ def build_view(graph: Graph, iri: str, lang: str, base: str, kg: str) -> View:
             inbound[key] = Row(names.label(predicate), names.href(key))
         inbound[key].values.append(names.value(subject))
     for row in inbound.values():
+        _set_apart(row.values)
         row.values.sort(key=lambda v: v.text)
     types = sorted((names.value(t) for t in graph.objects(me, RDF.type)), key=lambda v: v.text)
     sources = sorted((names.value(s) for s in graph.objects(me, DCT.source)),
                      key=lambda v: v.text)
-    return View(names.label(me), types, sorted(rows.values(), key=lambda r: r.label.lower()),
+    title = names.label(me)
+    if names.own_label(me) is None and names.kind(me) is not None:
+        title = f"{title} ({slug(names.href(iri) or iri)})"  # one of many of its kind
+    return View(title, types, sorted(rows.values(), key=lambda r: r.label.lower()),
                 sorted(inbound.values(), key=lambda r: r.label.lower()), sources,
-                _timeline(graph, me, names, lang), _map(graph, me, kg))
+                _timeline(graph, me, names, lang), _map(graph, me, names))
 
 
 def _timeline(graph: Graph, me: URIRef, names: Labeller, lang: str) -> list[dict[str, Any]]:
@@ -286,16 +354,18 @@ def _shape(graph: Graph, node: Node) -> BaseGeometry | None:
     return None
 
 
-def _map(graph: Graph, me: URIRef, kg: str) -> dict[str, Any] | None:
-    """An inline SVG of the resource's shape over its district's (no tile server)."""
+def _map(graph: Graph, me: URIRef, names: Labeller) -> dict[str, Any] | None:
+    """An inline SVG of the resource's shape over its district's (no tile server), with
+    the names the picture's text alternative gives."""
     own = next((s for g in graph.objects(me, URIRef(GEO + "hasGeometry"))
                 if (s := _shape(graph, g)) is not None), None)
     if own is None:
         return None
-    district = None
-    for d in graph.objects(me, URIRef(kg + "district")):
+    district, district_label = None, None
+    for d in graph.objects(me, URIRef(names.kg + "district")):
         district = next((s for g in graph.objects(d, URIRef(GEO + "hasGeometry"))
                          if (s := _shape(graph, g)) is not None), None)
+        district_label = names.label(d) if district is not None else None
     frame = district if district is not None else own
     west, south, east, north = frame.bounds
     # For the picture only: about one point per pixel of a 1000-unit drawing is enough.
@@ -317,4 +387,5 @@ def _map(graph: Graph, me: URIRef, kg: str) -> dict[str, Any] | None:
         return " ".join(parts)
 
     return {"view_box": f"0 0 {width / unit:.0f} {height / unit:.0f}",
-            "district": path(district) if district is not None else None, "shape": path(own)}
+            "district": path(district) if district is not None else None, "shape": path(own),
+            "district_label": district_label}

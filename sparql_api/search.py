@@ -51,7 +51,8 @@ PREFIXES = {  # for short type names of types outside the Kiezgraph vocabulary
     "dcat": "http://www.w3.org/ns/dcat#", "void": "http://rdfs.org/ns/void#",
     "foaf": "http://xmlns.com/foaf/0.1/", "dct": "http://purl.org/dc/terms/",
 }
-EXTERNAL_TYPE_LABELS = {  # labels of common types the store does not describe: (de, en)
+EXTERNAL_TYPE_LABELS = {  # labels of common types the store does not describe: (de, en);
+    # pages also name things without a label of their own by them
     "skos:Concept": ("Begriff", "concept"),
     "skos:ConceptScheme": ("Begriffssystem", "concept scheme"),
     "owl:Class": ("Klasse", "class"),
@@ -71,6 +72,10 @@ EXTERNAL_TYPE_LABELS = {  # labels of common types the store does not describe: 
     "qb:MeasureProperty": ("Messgröße", "measure property"),
     "qb:AttributeProperty": ("Attribut", "attribute property"),
     "qb:CodedProperty": ("Kodierte Eigenschaft", "coded property"),
+    "qb:Observation": ("Beobachtung", "observation"),
+    "geo:Geometry": ("Geometrie", "geometry"),
+    "foaf:Document": ("Dokument", "document"),
+    "foaf:Agent": ("Akteur", "agent"),
 }
 EXACT, WORDS, PREFIX = 0, 1, 2
 MATCH_NAMES = ("exact", "words", "prefix")

@@ -1,7 +1,8 @@
 """A real headless Chromium for page tests: Debian's chromium, driven by Playwright.
 
 The browser is installed from Debian's packages on first use (as CI runs as root);
-Playwright's own browser download is never used.
+Playwright's own browser download is never used. Where it cannot be installed (no root,
+no apt-get) the browser tests skip, except where ``tests.tooling`` requires every tool.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-import pytest
+from .tooling import unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -26,7 +27,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 def ensure_chromium() -> str:
     if not os.path.exists(CHROMIUM):
         if os.geteuid() != 0 or shutil.which("apt-get") is None:
-            pytest.skip("Debian's chromium is not installed and cannot be installed here "
+            unavailable("Debian's chromium is not installed and cannot be installed here "
                         "(needs root and apt-get)")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=600, env=env)

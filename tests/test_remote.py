@@ -13,7 +13,7 @@ import requests
 from rdflib import Graph
 
 from ingest.config import Settings
-from ingest.errors import StoreError
+from ingest.errors import ConfigError, StoreError
 from ingest.pipeline import ingest
 from ingest.store import RELEASE_ID_TTL, RemoteBackend
 
@@ -48,34 +48,39 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def remote_settings(url: str, tmp_path: Path, **more: object) -> Settings:
-    return Settings(backend="remote", remote_query_url=f"{url}/query",
-                    remote_update_url=f"{url}/update", base_iri=BASE, data_dir=DATA,
-                    store_dir=tmp_path / "unused", **more)
+    values: dict[str, object] = {
+        "backend": "remote", "remote_query_url": f"{url}/query",
+        "remote_update_url": f"{url}/update", "base_iri": BASE, "data_dir": DATA,
+        "store_dir": tmp_path / "unused"}
+    return Settings(**{**values, **more})
 
 
-def test_ingest_into_an_external_server_and_query_it(oxigraph_server: str,
-                                                     tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def first_release(oxigraph_server: str, tmp_path_factory: pytest.TempPathFactory
+                  ) -> dict[str, object]:
+    """One ingest into the external server, shared by this module's tests."""
+    return ingest(remote_settings(oxigraph_server, tmp_path_factory.mktemp("remote")))
+
+
+def test_ingest_into_an_external_server_and_query_it(oxigraph_server: str, tmp_path: Path,
+                                                     first_release: dict) -> None:
     settings = remote_settings(oxigraph_server, tmp_path)
-    first = ingest(settings)
     backend = RemoteBackend(settings)
-    assert backend.release_id() == first["release_id"]
+    assert backend.release_id() == first_release["release_id"]
     assert select(backend, "SELECT (COUNT(?a) AS ?n) WHERE { ?a a kg:QMArea }") == [{"n": "51"}]
-    # a second release replaces the first completely: nothing doubles, nothing is left over
-    time.sleep(0.01)
-    second = ingest(settings)
     total = select(backend, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert total == [{"n": str(second["triples"])}]
-    time.sleep(RELEASE_ID_TTL)  # another process published it: known within the TTL
-    assert backend.release_id() == second["release_id"] != first["release_id"]
+    assert total == [{"n": str(first_release["triples"])}]
 
 
-def test_the_api_serves_from_the_external_server(oxigraph_server: str, tmp_path: Path) -> None:
+def test_a_new_release_replaces_the_old_one_under_a_running_api(
+        oxigraph_server: str, tmp_path: Path, first_release: dict) -> None:
+    """The API serves from the external server; a second release replaces the first
+    completely (nothing doubles, nothing is left over) and changes every ETag."""
     settings = remote_settings(oxigraph_server, tmp_path)
-    meta = ingest(settings)
     with LiveServer(settings) as server:
         health = requests.get(f"{server.url}/health", timeout=10).json()
-        assert health == {"status": "ok", "release": meta["release_id"], "backend": "remote",
-                          "base_iri": BASE}
+        assert health == {"status": "ok", "release": first_release["release_id"],
+                          "backend": "remote", "base_iri": BASE}
         response = requests.get(f"{server.url}/sparql", timeout=30, params={
             "query": f"ASK {{ <{BASE}/id/area/rixdorf> <{BASE}/def/district> ?d }}"})
         assert response.status_code == 200 and response.json()["boolean"] is True
@@ -87,28 +92,42 @@ def test_the_api_serves_from_the_external_server(oxigraph_server: str, tmp_path:
         assert first.status_code == 200 and first.content == requests.get(
             url, headers=turtle, timeout=30).content
         time.sleep(0.01)
-        ingest(settings)
+        second = ingest(settings)  # published by "another process": the API learns it
         time.sleep(RELEASE_ID_TTL)
-        second = requests.get(url, timeout=30,
-                              headers={**turtle, "If-None-Match": first.headers["etag"]})
-        assert second.status_code == 200 and second.headers["etag"] != first.headers["etag"]
+        again = requests.get(url, timeout=30,
+                             headers={**turtle, "If-None-Match": first.headers["etag"]})
+        assert again.status_code == 200 and again.headers["etag"] != first.headers["etag"]
+        assert requests.get(f"{server.url}/health", timeout=10).json()["release"] == \
+            second["release_id"] != first_release["release_id"]
+    backend = RemoteBackend(settings)
+    total = select(backend, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert total == [{"n": str(second["triples"])}]
+    assert backend.release_id() == second["release_id"]
 
 
 def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
     settings = remote_settings(f"http://127.0.0.1:{free_port()}", tmp_path)
     with pytest.raises(StoreError, match="cannot reach"):
         RemoteBackend(settings).release_id()
+    steps: list[str] = []
     with pytest.raises(StoreError, match="cannot reach"):
-        ingest(settings)
+        ingest(settings, progress=steps.append)
+    assert steps == []  # refused before the data is read and validated (regression)
 
 
-def test_the_protocol_on_an_external_server(oxigraph_server: str, tmp_path: Path) -> None:
+def test_ingest_without_an_update_url_is_refused_at_once(tmp_path: Path) -> None:
+    settings = remote_settings(f"http://127.0.0.1:{free_port()}", tmp_path,
+                               remote_update_url=None)
+    steps: list[str] = []
+    with pytest.raises(ConfigError, match="REMOTE_UPDATE_URL"):
+        ingest(settings, progress=steps.append)
+    assert steps == []
+
+
+def test_the_protocol_on_an_external_server(oxigraph_server: str, tmp_path: Path,
+                                            first_release: dict) -> None:
     """Formats, datasets (protocol and FROM) and the time limit, in remote mode."""
     settings = remote_settings(oxigraph_server, tmp_path, query_timeout=2.0)
-    try:  # an earlier test of this module has published a release: reuse it
-        RemoteBackend(settings).release_id()
-    except StoreError:
-        ingest(settings)
     count = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
     areas = f"{BASE}/graph/data/areas"
     with LiveServer(settings) as server:

@@ -110,7 +110,7 @@ def page_of(full: Graph, base: str, page: int, size: int) -> Graph:
     return out
 
 
-@router.api_route("/catalog", methods=["GET", "HEAD"], summary="DCAT-AP.de catalogue")
+@router.get("/catalog", summary="DCAT-AP.de catalogue")
 def catalog(request: Request) -> Response:
     unknown = set(request.query_params) - {"page", "format"}
     if unknown:
@@ -135,7 +135,7 @@ def catalog(request: Request) -> Response:
         "X-Kiezgraph-Release": request.app.state.backend.release_id()})
 
 
-@router.api_route("/download/{release_id}/{name}", methods=["GET", "HEAD"],
+@router.get("/download/{release_id}/{name}",
                   summary="A file of a release, as the catalogue describes it")
 def download(request: Request, release_id: str, name: str) -> Response:
     if not _FILE.match(release_id) or not _FILE.match(name):

@@ -11,11 +11,14 @@ from ingest.executor import Job
 
 from .. import pages
 from ..cache import etag_for, etag_matches
+from ..type_index import LEFT
 
 router = APIRouter()
 ENTRIES = (  # href, German, English, class counted (local name under {base}/def/)
     ("/id/area", "Quartiersmanagement-Gebiete", "Neighbourhood management areas", "QMArea"),
     ("/id/area?status=active", "… davon aktiv", "… of which active", None),
+    (f"/id/area?status={LEFT}", "… davon aus dem Programm ausgeschieden",
+     "… of which have left the programme", None),
     ("/id/district", "Bezirke", "Districts", "District"),
     ("/id/fund", "Fonds und ihre Regeln", "Funds and their rules", "Fund"),
     ("/id/committee", "Quartiersräte und Aktionsfondsjurys", "Quartiersräte and juries", None),

@@ -60,13 +60,13 @@ def _choose(request: Request) -> Format:
     return fmt
 
 
-@router.api_route("/def", methods=["GET", "HEAD"], include_in_schema=False)
+@router.get("/def", include_in_schema=False)
 def ontology_without_slash(request: Request) -> Response:
     query = request.url.query
     return RedirectResponse("/def/" + (f"?{query}" if query else ""), status_code=308)
 
 
-@router.api_route("/def/", methods=["GET", "HEAD"],
+@router.get("/def/",
                   summary="Ontology documentation (HTML) or the ontology as RDF")
 def ontology(request: Request) -> Response:
     fmt = _choose(request)

@@ -30,6 +30,7 @@ PARAMETERS = ("q", "type", "lang", "page", "size", "format")
 MAX_QUERY = 200
 DEFAULT_SIZE = 20
 MAX_SIZE = 100
+MAX_DIGITS = 9
 _holder_lock = threading.Lock()
 
 
@@ -59,6 +60,11 @@ def _whole_number(request: Request, name: str, default: int, high: int | None) -
     limit = f"between 1 and {high}" if high else "1 or more"
     if not text.isascii() or not text.lstrip("-").isdigit():
         raise BadRequest(f"'{name}' must be a whole number {limit}, got {raw!r}")
+    if len(text) > MAX_DIGITS:  # int() refuses over 4300 digits; no page is that far
+        if high is None:
+            raise BadRequest(f"'{name}' is too large: at most {MAX_DIGITS} digits, got "
+                             f"{len(text)}")
+        raise BadRequest(f"'{name}' must be a whole number {limit}, got {len(text)} digits")
     value = int(text)
     if value < 1 or (high is not None and value > high):
         raise BadRequest(f"'{name}' must be a whole number {limit}, got {raw!r}")

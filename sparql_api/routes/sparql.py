@@ -18,7 +18,7 @@ from ..protocol import from_pairs
 router = APIRouter()
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD"],
+@router.get("/sparql",
                   summary="SPARQL service description (RDF) or query page (HTML); queries "
                   "go to GET/POST /sparql with 'query' as in the SPARQL 1.1 Protocol")
 def service_description(request: Request) -> Response:

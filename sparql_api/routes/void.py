@@ -98,7 +98,7 @@ def void_graph(request: Request) -> Graph:
     return graph
 
 
-@router.api_route("/.well-known/void", methods=["GET", "HEAD"],
+@router.get("/.well-known/void",
                   summary="VoID description of the dataset")
 def void(request: Request) -> Response:
     fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS)

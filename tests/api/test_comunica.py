@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from ..tooling import unavailable
+
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 CLI = NODE_DIR / "node_modules" / ".bin" / "comunica-sparql"
 BASE = "http://127.0.0.1:8000"
@@ -21,7 +23,7 @@ BASE = "http://127.0.0.1:8000"
 @pytest.fixture(scope="module")
 def comunica() -> Path:
     if shutil.which("npm") is None:
-        pytest.skip("npm is not installed on this machine; Comunica runs on Node.js")
+        unavailable("npm is not installed on this machine; Comunica runs on Node.js")
     if not CLI.exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                        cwd=NODE_DIR, check=True, timeout=600)

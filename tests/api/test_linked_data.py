@@ -1,13 +1,11 @@
-"""Every URI under the base resolves: descriptions in every format, parsed back, with
-the resource's own statements; HTTP semantics (Vary, Link, ETag/304, HEAD, 406, 404)."""
+"""Descriptions in every format, parsed back, with the resource's own statements; HTTP
+semantics (Vary, Link, ETag/304, HEAD, 406, 404). Every subject of the graph is
+dereferenced in test_dereference_all.py."""
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
 
-import pyoxigraph as ox
 import pytest
 import requests
 from rdflib import Graph, Literal, URIRef
@@ -15,76 +13,12 @@ from rdflib import Graph, Literal, URIRef
 from ..conftest import BASE, select
 from .conftest import LiveServer
 
-FORMATS = {"ttl": ("text/turtle", "turtle"), "nt": ("application/n-triples", "nt"),
-           "jsonld": ("application/ld+json", "json-ld"), "rdf": ("application/rdf+xml", "xml")}
-# The all-subjects test parses with pyoxigraph (a real parser, and fast on long WKT
-# literals); the other tests parse with rdflib.
-OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-              "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML}
 ID = f"{BASE}/id"
-
-
-def subjects(backend) -> list[str]:
-    rows = select(backend, f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o
-        FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{BASE}/")) }}""")
-    return sorted(r["s"] for r in rows)
 
 
 def own_statements(backend, iri: str) -> set[tuple[str, str]]:
     rows = select(backend, f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}")
     return {(r["p"], r["o"]) for r in rows}
-
-
-def _fetch(session: requests.Session, url: str, accept: str | None = None
-           ) -> requests.Response:
-    return session.get(url, timeout=60, headers={"Accept": accept} if accept else {})
-
-
-def test_every_subject_resolves_in_every_format(live: LiveServer, backend) -> None:
-    """All subjects under the base, by extension; each RDF answer parses and holds the
-    resource's own statements (checked in full for a sample, by count for all)."""
-    iris = subjects(backend)
-    assert len(iris) > 5000
-    own = {r["s"]: int(r["n"]) for r in select(backend, """SELECT ?s (COUNT(*) AS ?n) WHERE {
-        SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s)) } } GROUP BY ?s""")}
-    failures: list[str] = []
-    # the context lives at {base}/context.jsonld; the test's base is not this server
-    context = requests.get(f"{live.url}/context.jsonld", timeout=30).json()["@context"]
-
-    def check(iri: str) -> None:
-        path = quote(iri[len(BASE):], safe="/-._~%")
-        if not path.startswith(("/id/", "/def/", "/graph/")):  # the home page, /catalog
-            if requests.get(f"{live.url}{path}", timeout=60).status_code != 200:
-                failures.append(f"{path}: not answered")
-            return
-        me = ox.NamedNode(iri)
-        with requests.Session() as session:
-            page = _fetch(session, f"{live.url}{path}.html")
-            if page.status_code != 200 or "text/html" not in page.headers["content-type"]:
-                failures.append(f"{path}.html: {page.status_code}")
-            for extension, (media_type, _) in FORMATS.items():
-                response = _fetch(session, f"{live.url}{path}.{extension}")
-                if response.status_code != 200 or \
-                        not response.headers["content-type"].startswith(media_type):
-                    failures.append(f"{path}.{extension}: {response.status_code}")
-                    continue
-                data = response.content
-                if extension == "jsonld":
-                    data = json.dumps(dict(json.loads(data), **{"@context": context})).encode()
-                try:
-                    triples = list(ox.parse(data, format=OX_FORMATS[extension],
-                                            base_iri=f"{live.url}{path}"))
-                except SyntaxError as exc:
-                    failures.append(f"{path}.{extension}: does not parse: {exc}")
-                    continue
-                mine = {(t.predicate, t.object) for t in triples if t.subject == me}
-                if len(mine) < own[iri]:
-                    failures.append(f"{path}.{extension}: {len(mine)} of the resource's "
-                                    f"{own[iri]} statements")
-
-    with ThreadPoolExecutor(6) as pool:
-        list(pool.map(check, iris))
-    assert failures == [], failures[:20]
 
 
 @pytest.mark.parametrize("iri", [f"{ID}/area/badstrasse", f"{ID}/department/sensbw",

@@ -80,15 +80,19 @@ def test_a_new_release_becomes_visible_to_a_running_backend(store_copy: Path) ->
 
 def test_only_one_ingest_at_a_time(store_copy: Path) -> None:
     releases = ReleaseStore(store_copy)
+    steps: list[str] = []
     with releases.ingest_lock(), pytest.raises(StoreError, match="another ingest is running"):
-        ingest(make_settings(store_copy))
+        ingest(make_settings(store_copy), progress=steps.append)
+    # refused before reading the data, not after minutes of validation (regression)
+    assert steps == []
 
 
 def test_old_releases_are_pruned(store_copy: Path) -> None:
     settings = make_settings(store_copy, keep_releases=1)
-    ids = [ingest(settings)["release_id"] for _ in range(3)]
+    published = current_release(store_copy)
+    ids = [ingest(settings)["release_id"] for _ in range(2)]
     kept = sorted(p.name for p in (store_copy / "releases").iterdir() if p.is_dir())
-    assert kept == sorted(ids[-2:])
+    assert published not in ids and kept == sorted(ids)
 
 
 def test_pointer_to_a_missing_release_is_a_store_error(store_copy: Path) -> None:
