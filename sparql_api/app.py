@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +20,7 @@ from .cache import AnswerCache
 from .endpoint import SparqlEndpoint
 from .errors import install_error_handlers
 from .geoindex import build_index
+from .lang_param import supported_language
 from .limits import BodyLimit
 from .per_release import PerRelease
 from .response_memo import ResponseMemo
@@ -54,7 +55,8 @@ def create_app(settings: Settings) -> Application:
             app.state.backend.close()
 
     app = FastAPI(title="Kiezgraph", lifespan=lifespan,
-                  description="The Berlin programme 'Sozialer Zusammenhalt' as linked data.")
+                  description="The Berlin programme 'Sozialer Zusammenhalt' as linked data.",
+                  dependencies=[Depends(supported_language)])
     install_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(sparql.router)

@@ -1,7 +1,9 @@
 """The API's error family and its one handler: a status, a title and a clear message.
 
-The message goes out as plain text, or as a page for a browser (a client that ranks
-``text/html`` above ``text/plain``); the SPARQL endpoint always answers in plain text.
+The message goes out as plain text, as a page for a browser (a client that ranks
+``text/html`` above ``text/plain``), or as RFC 9457 problem details for a client that asks
+for JSON (JSON-LD, GeoJSON and search clients read one shape of error); the SPARQL
+endpoint always answers in plain text, as SPARQL clients expect.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 from functools import lru_cache
 
 from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from jinja2 import Template
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -88,6 +90,8 @@ def plain_text(status: int, title: str, detail: str) -> bytes:
 
 
 TEXT = Format("text", "text/plain", (), "", "txt")
+PROBLEM = Format("problem", "application/problem+json",
+                 ("application/json", "application/ld+json", "application/geo+json"), "", "json")
 TITLES_DE = {400: "Ungültige Anfrage", 403: "Nicht erlaubt", 404: "Nicht gefunden",
              405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
              413: "Anfrage zu groß", 415: "Format der Anfrage unbekannt",
@@ -109,13 +113,20 @@ def _page() -> Template:
 
 def answer(request: Request, status: int, title: str, detail: str,
            headers: dict[str, str] | None = None) -> Response:
-    """The error as a page for browsers (in their language), else as plain text; so it
-    varies with Accept and Accept-Language, and whatever the error names itself."""
+    """The error as a page for browsers (in their language), as problem details for JSON
+    clients, else as plain text; so it varies with Accept and Accept-Language, and
+    whatever the error names itself."""
     headers = dict(headers or {})
     headers["Vary"] = ", ".join(v for v in ("Accept, Accept-Language", headers.get("Vary"))
                                 if v)
-    if not request.url.path.startswith("/sparql") and \
-            negotiate(request.headers.get("accept"), (TEXT, HTML)) is HTML:
+    wanted = None if request.url.path.startswith("/sparql") else \
+        negotiate(request.headers.get("accept"), (TEXT, HTML, PROBLEM))
+    if wanted is PROBLEM:
+        return JSONResponse({"type": "about:blank", "title": title, "status": status,
+                             "detail": detail, "instance": request.url.path},
+                            status_code=status, headers=headers,
+                            media_type=PROBLEM.media_type)
+    if wanted is HTML:
         try:
             # Jinja's get_template takes a compiled template as it is
             return pages.render(request, _page(), status_code=status,  # type: ignore[arg-type]

@@ -110,10 +110,6 @@ def search(request: Request) -> Response:
         if len(params.getlist(name)) > 1:
             raise BadRequest(f"'{name}' is given more than once")
     fmt = _format(request)
-    asked_lang = params.get("lang")
-    if asked_lang is not None and asked_lang not in pages.LANGUAGES:
-        raise BadRequest(f"'lang' must be one of {', '.join(pages.LANGUAGES)}, "
-                         f"got {asked_lang!r}")
     lang = pages.language(request)
     query = params.get("q", "")
     if len(query) > MAX_QUERY:

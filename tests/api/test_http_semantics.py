@@ -440,3 +440,50 @@ def test_compact_json_ld_uses_the_prefixes_and_expands_to_the_turtle(live: LiveS
     turtle = requests.get(url, headers={"Accept": "text/turtle"}, timeout=60)
     assert isomorphic(_plain(_json_ld_graph(live, response.content)),
                       _plain(Graph().parse(data=turtle.text, format="turtle")))
+
+
+@pytest.mark.parametrize("path", ["/", "/id/area", "/id/area/badstrasse", "/search?q=wedding",
+                                  "/def/", "/id/department/sensbw"])
+@pytest.mark.parametrize("accept", ["text/turtle", "text/html,*/*;q=0.8"])
+def test_a_language_we_do_not_write_in_is_refused_not_replaced(live: LiveServer, path: str,
+                                                                accept: str) -> None:
+    """Regression: ?lang=fr used to answer in German without a word."""
+    url = live.url + path + ("&" if "?" in path else "?") + "lang=fr"
+    response = requests.get(url, headers={"Accept": accept}, timeout=60)
+    assert response.status_code == 400
+    text = re.sub(r"<[^>]+>", "", response.text).replace("&#39;", "'")
+    assert "'lang' must be one of de, en, got 'fr'" in text
+    twice = requests.get(live.url + "/id/area?lang=de&lang=en", timeout=60)
+    assert twice.status_code == 400 and "'lang' is given more than once" in twice.text
+    fine = requests.get(live.url + path + ("&" if "?" in path else "?") + "lang=en",
+                        headers={"Accept": accept}, timeout=60)
+    assert fine.status_code in (200, 406)  # 406: a page that has no Turtle form
+
+
+@pytest.mark.parametrize(("path", "accept", "status", "detail"), [
+    ("/id/area/nothing-here", "application/ld+json", 404, "/id/area/nothing-here"),
+    ("/id/area?district=atlantis", "application/json", 400, "unknown district 'atlantis'"),
+    ("/geo/nowhere.geojson", "application/geo+json", 404, "nowhere"),
+    ("/search?q=a&size=0", "application/json", 400, "'size' must be a whole number"),
+    ("/id/area/badstrasse?format=yaml", "application/ld+json", 400, "unknown format 'yaml'"),
+])
+def test_json_clients_get_problem_details(live: LiveServer, path: str, accept: str,
+                                          status: int, detail: str) -> None:
+    """Errors for JSON clients are RFC 9457 problem details; text and pages stay as they
+    are, and the SPARQL endpoint keeps plain text for SPARQL clients."""
+    response = requests.get(live.url + path, headers={"Accept": accept}, timeout=60)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "accept" in _vary(response)
+    problem = response.json()
+    assert set(problem) == {"type", "title", "status", "detail", "instance"}
+    assert problem["type"] == "about:blank" and problem["status"] == status
+    assert problem["instance"] == path.split("?")[0]
+    assert detail in problem["detail"]
+    plain = requests.get(live.url + path, headers={"Accept": "text/plain"}, timeout=60)
+    assert plain.headers["content-type"].startswith("text/plain")
+    assert plain.text.startswith(f"{plain.status_code} ") and plain.status_code in (status, 406)
+    sparql = requests.get(f"{live.url}/sparql", params={"query": "SELEC nothing"},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert sparql.status_code == 400
+    assert sparql.headers["content-type"].startswith("text/plain")

@@ -419,8 +419,8 @@ def test_bad_paging_is_400_with_a_clear_message(live: LiveServer, params: dict[s
         doc = parse(response.text)
         assert message in doc.find("main")[0].text  # the page says it, as text
     else:
-        assert response.headers["content-type"].startswith("text/plain")
-        assert message in response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert message in response.json()["detail"]
 
 
 # ------------------------------------------------------------------ 5. accessibility

@@ -191,9 +191,10 @@ def test_bad_requests_are_400_with_a_clear_message(live: LiveServer, params: dic
                                                    message: str) -> None:
     response = requests.get(f"{live.url}/search", params=params, headers=AS_JSON, timeout=30)
     assert response.status_code == 400
-    assert response.headers["content-type"].startswith("text/plain")
-    assert response.text.startswith("400 Bad Request: ")
-    assert message in response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["status"], problem["title"]) == (400, "Bad Request")
+    assert message in problem["detail"]
 
 
 def test_unknown_type_lists_the_offered_types(live: LiveServer) -> None:
