@@ -108,12 +108,16 @@ def _links(path: str) -> str:
                      f'type="{f.media_type}"' for f in FORMATS)
 
 
-def serve_description(request: Request, path: str) -> Response:
+def serve_description(request: Request, asked: str, whole: bool = False) -> Response:
+    """The description of ``asked``, in the format its extension names (``/id/x.ttl``:
+    Turtle of ``/id/x``); a URI that itself ends in such an extension (a release's input
+    file ``.../shapes/kiezgraph-shapes.ttl``) is tried ``whole`` when the shorter one is
+    not described, so it resolves by negotiation like any other."""
     unknown = set(request.query_params) - {"format", "page", "lang"}
     if unknown:
         raise BadRequest(f"unknown parameter(s) {', '.join(sorted(unknown))}; expected "
                          "format, page or lang")
-    path, by_extension = _split(path)
+    path, by_extension = (asked, None) if whole else _split(asked)
     fmt, media_type = _choose(request, by_extension)
     if not _SAFE_PATH.match(path) or ".." in path:
         return _not_found(request, path, fmt)
@@ -131,6 +135,8 @@ def serve_description(request: Request, path: str) -> Response:
             _exists(state.backend, iri, page):
         return Response(status_code=304, headers=headers)
     found = describe(state.backend, iri, kg, page, shapes=fmt is HTML)
+    if found is None and by_extension is not None and _exists(state.backend, base + asked, 1):
+        return serve_description(request, asked, whole=True)
     if found is None:
         return _not_found(request, path, fmt)
     if page > found.pages:

@@ -55,11 +55,18 @@ def binding_term(binding: dict[str, str]) -> object:
 
 def check_resources(server: str, base: str, context: dict,
                     expected: list[tuple[str, Counter]]) -> list[str]:
-    """Dereference each IRI as HTML and in every RDF format; return what went wrong."""
+    """Dereference each IRI itself (HEAD, Turtle by Accept), as HTML and in every RDF
+    format by extension; return what went wrong."""
     failures: list[str] = []
     with requests.Session() as session:
         for iri, own in expected:
             path = quote(iri[len(base):], safe="/-._~%")
+            # the URI itself, by negotiation (regression: a URI ending in ".ttl" was 404)
+            bare = session.head(f"{server}{path}", headers={"Accept": "text/turtle"},
+                                timeout=60)
+            if bare.status_code != 200 or \
+                    not bare.headers["content-type"].startswith("text/turtle"):
+                failures.append(f"{path}: {bare.status_code} {bare.headers.get('content-type')}")
             page = session.get(f"{server}{path}.html", timeout=60)
             if page.status_code != 200 or "text/html" not in page.headers["content-type"]:
                 failures.append(f"{path}.html: {page.status_code}")

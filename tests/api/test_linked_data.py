@@ -82,6 +82,33 @@ def test_http_semantics(live: LiveServer) -> None:
     assert requests.get(url, params={"format": "yaml"}, timeout=60).status_code == 400
 
 
+def test_a_uri_that_ends_in_a_format_extension_resolves_itself(live: LiveServer,
+                                                                backend) -> None:
+    """Regression: the release's input ``.../input/shapes/kiezgraph-shapes.ttl`` was read
+    as "Turtle of .../kiezgraph-shapes" and answered 404."""
+    rows = select(backend, f"""SELECT ?s WHERE {{ ?s ?p ?o FILTER(
+        STRSTARTS(STR(?s), "{BASE}/id/release/") && STRENDS(STR(?s), "/kiezgraph-shapes.ttl"))
+        }} LIMIT 1""")
+    path = rows[0]["s"][len(BASE):]
+    page = requests.get(live.url + path, headers={"Accept": "text/html"}, timeout=60)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "shapes/kiezgraph-shapes.ttl" in page.text
+    for url, headers in ((live.url + path, {"Accept": "text/turtle"}),
+                         (live.url + path + ".ttl", {"Accept": "text/html"})):
+        turtle = requests.get(url, headers=headers, timeout=60)
+        assert turtle.status_code == 200, url
+        assert turtle.headers["content-type"].startswith("text/turtle")
+        graph = Graph().parse(data=turtle.text, format="turtle")
+        assert (URIRef(BASE + path), None, Literal("shapes/kiezgraph-shapes.ttl")) in graph
+    # a short URI still wins, and what exists under neither name is still a 404
+    short = requests.get(f"{live.url}/id/area/badstrasse.ttl", timeout=60)
+    assert short.headers["content-type"].startswith("text/turtle")
+    assert (URIRef(f"{BASE}/id/area/badstrasse"), None, None) in Graph().parse(
+        data=short.text, format="turtle")
+    missing = requests.get(f"{live.url}/id/area/nothing-here.ttl", timeout=60)
+    assert missing.status_code == 404 and missing.text.startswith("404 Not Found")
+
+
 def test_unknown_uri_is_404_with_suggestions(live: LiveServer) -> None:
     response = requests.get(f"{live.url}/id/area/badstrase", timeout=60,
                             headers={"Accept": "text/turtle"})
