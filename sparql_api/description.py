@@ -11,13 +11,13 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
 
 from ingest.geosparql import GEOF
 from ingest.store import select
 from ingest.vocab import DCT, VOID, Vocab
 
+from . import pages
 from .formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from .per_release import PerRelease
 
@@ -149,12 +149,6 @@ def service_description(request: Request, fmt: Format) -> Response:
     return rdf_response(service_graph(request), fmt, {"Vary": "Accept"})
 
 
-@lru_cache(maxsize=1)
-def _templates() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(["html"]))
-
-
 def _json_for_script(data: object) -> str:
     """JSON that is safe inside a <script type="application/json"> element."""
     text = json.dumps(data, ensure_ascii=False)
@@ -162,10 +156,14 @@ def _json_for_script(data: object) -> str:
 
 
 def query_page(request: Request) -> HTMLResponse:
+    """The query page, in the site's frame and the reader's language like every page; its
+    own CSP, as the editor styles its widgets inline."""
     vocab = Vocab(request.app.state.settings.base_iri)
+    english = pages.language(request) == "en"
     tabs = [{"name": e.title, "name_de": e.title_de, "description": e.description,
              "query": with_prefixes(e.query, vocab)} for e in examples()]
-    html = _templates().get_template("sparql.html").render(
-        examples=tabs, examples_json=_json_for_script(tabs),
-        timeout=request.app.state.settings.query_timeout)
-    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP, "Vary": "Accept"})
+    in_editor = [{"name": tab["name"] if english else tab["name_de"], "query": tab["query"]}
+                 for tab in tabs]
+    return pages.render(request, "sparql.html", headers={"Content-Security-Policy": PAGE_CSP},
+                        examples=tabs, examples_json=_json_for_script(in_editor),
+                        timeout=request.app.state.settings.query_timeout)

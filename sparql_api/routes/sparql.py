@@ -23,7 +23,9 @@ router = APIRouter()
                   "go to GET/POST /sparql with 'query' as in the SPARQL 1.1 Protocol")
 def service_description(request: Request) -> Response:
     """RDF for programs (Turtle when nothing is asked for), the query page for browsers."""
-    asked = from_pairs(list(request.query_params.multi_items()), "URL")  # unknown: 400
+    # ?lang= chooses the page's language (app-wide check); the rest is SPARQL Protocol
+    asked = from_pairs([(k, v) for k, v in request.query_params.multi_items() if k != "lang"],
+                       "URL")  # unknown: 400
     if asked.query is not None:  # "?query" without a value (with one, the endpoint answers)
         raise BadRequest("the 'query' parameter is empty")
     if asked.has_dataset:

@@ -61,11 +61,13 @@ def check_resources(server: str, base: str, context: dict,
     with requests.Session() as session:
         for iri, own in expected:
             path = quote(iri[len(base):], safe="/-._~%")
-            # the URI itself, by negotiation (regression: a URI ending in ".ttl" was 404)
+            # the URI itself, by negotiation (regression: a URI ending in ".ttl" was 404);
+            # a ".html" URI is a page (a dataset's landing page) and stays one
             bare = session.head(f"{server}{path}", headers={"Accept": "text/turtle"},
                                 timeout=60)
+            wanted = "text/html" if path.endswith(".html") else "text/turtle"
             if bare.status_code != 200 or \
-                    not bare.headers["content-type"].startswith("text/turtle"):
+                    not bare.headers["content-type"].startswith(wanted):
                 failures.append(f"{path}: {bare.status_code} {bare.headers.get('content-type')}")
             page = session.get(f"{server}{path}.html", timeout=60)
             if page.status_code != 200 or "text/html" not in page.headers["content-type"]:

@@ -139,12 +139,40 @@ def test_query_page_works_offline(live, http) -> None:
     assert '<html lang="de">' in html
     assert "default-src 'self'" in response.headers["content-security-policy"]
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert sources and all(s.startswith(("/", "data:")) for s in sources), sources
+    # all on this server: paths, fragments and the language switch (a query string)
+    assert sources and all(s.startswith(("/", "data:", "#", "?")) for s in sources), sources
     for asset in ("/static/yasgui/yasgui.min.js", "/static/yasgui/yasgui.min.css",
                   "/static/query.js", "/static/yasgui/LICENSE.txt",
                   "/static/yasgui/yasgui.min.js.LICENSE.txt"):
         assert http.get(f"{live.url}{asset}", timeout=30).status_code == 200
     assert html.count('<textarea id="q') >= 15
+    assert 'aria-label="Hauptnavigation"' in html and "Beispielabfragen" in html
+
+
+def test_query_page_speaks_the_readers_language(live, http) -> None:
+    """Regression: the query page was German-only (lang="de" fixed, no site navigation)
+    and answered ?lang=en with 400."""
+    response = http.get(f"{live.url}/sparql", params={"lang": "en"},
+                        headers={"Accept": "text/html"}, timeout=30)
+    assert response.status_code == 200
+    html = response.text
+    assert '<html lang="en">' in html and response.headers["content-language"] == "en"
+    assert "<h2 id=\"examples-heading\">Example queries</h2>" in html
+    assert 'aria-label="Main navigation"' in html and "Beispielabfragen" not in html
+    assert "Accept-Language" in response.headers["vary"]
+    tabs = json.loads(re.search(r'id="kiezgraph-examples">(.*?)</script>', html, re.S)[1])
+    assert tabs and {"name", "query"} <= set(tabs[0])
+    german = http.get(f"{live.url}/sparql", headers={"Accept": "text/html",
+                                                      "Accept-Language": "de"}, timeout=30)
+    german_tabs = json.loads(re.search(r'id="kiezgraph-examples">(.*?)</script>',
+                                       german.text, re.S)[1])
+    assert len(german_tabs) == len(tabs) and german_tabs != tabs  # names per language
+    assert http.get(f"{live.url}/sparql", params={"lang": "fr"},
+                    headers={"Accept": "text/html"}, timeout=30).status_code == 400
+    service = http.get(f"{live.url}/sparql", params={"lang": "en"},
+                       headers={"Accept": "text/turtle"}, timeout=30)
+    assert service.status_code == 200 and service.headers["content-type"].startswith(
+        "text/turtle")
     # the bundle names the file that carries its bundled libraries' notices: it is there
     bundle = http.get(f"{live.url}/static/yasgui/yasgui.min.js", timeout=30).text
     assert "yasgui.min.js.LICENSE.txt" in bundle[:200]

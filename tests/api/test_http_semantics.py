@@ -443,7 +443,7 @@ def test_compact_json_ld_uses_the_prefixes_and_expands_to_the_turtle(live: LiveS
 
 
 @pytest.mark.parametrize("path", ["/", "/id/area", "/id/area/badstrasse", "/search?q=wedding",
-                                  "/def/", "/id/department/sensbw"])
+                                  "/def/", "/id/department/sensbw", "/sparql"])
 @pytest.mark.parametrize("accept", ["text/turtle", "text/html,*/*;q=0.8"])
 def test_a_language_we_do_not_write_in_is_refused_not_replaced(live: LiveServer, path: str,
                                                                 accept: str) -> None:
