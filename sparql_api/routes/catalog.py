@@ -23,6 +23,7 @@ from ingest.downloads import CATALOG_FILE, downloads_dir, read_manifest
 from ingest.executor import Job
 from ingest.vocab import DCT
 
+from ..cache import etag_matches
 from ..conneg import choose
 from ..errors import BadRequest, NotFound, Unavailable
 from ..formats import GRAPH_FORMATS
@@ -148,10 +149,15 @@ def download(request: Request, release_id: str, name: str) -> Response:
         raise NotFound(f"no download {name} in release {release_id} (older releases are "
                        "removed; see /catalog for the current files)")
     media_type = "application/gzip" if item.compressed else item.media_type
+    # The tag is the file's SHA-256 (the catalogue's checksum). Text files may leave
+    # gzip- or br-encoded, so their tag is weak; a .gz file passes byte for byte.
+    tag = f'"{item.sha256}"' if item.compressed else f'W/"{item.sha256}"'
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=31536000, immutable",
+               "Access-Control-Allow-Origin": "*", "Vary": "Accept-Encoding"}
+    if etag_matches(request.headers.get("if-none-match"), f'"{item.sha256}"'):
+        return Response(status_code=304, headers=headers)
     return FileResponse(Path(folder / name), media_type=media_type, filename=name,
-                        headers={"ETag": f'"{item.sha256}"',
-                                 "Cache-Control": "public, max-age=31536000, immutable",
-                                 "Access-Control-Allow-Origin": "*"})
+                        headers=headers)
 
 
 @router.get("/robots.txt", summary="For crawlers", response_class=PlainTextResponse)

@@ -78,6 +78,29 @@ def test_every_download_is_what_the_catalogue_says(live: LiveServer, catalog_ttl
                                                                        SPDX.checksumValue))
 
 
+def test_a_download_with_its_etag_is_304(live: LiveServer, catalog_ttl: str) -> None:
+    """A harvester that comes back for the same file gets 304, not the file again; the
+    tag is the catalogue's SHA-256, weak where the bytes may leave compressed; a broken
+    download resumes with a byte range."""
+    graph = Graph().parse(data=catalog_ttl, format="turtle")
+    urls = {str(u).rsplit("/", 1)[-1]: str(u)[len(BASE):]
+            for u in graph.objects(None, DCAT.downloadURL)}
+    for name, strong in (("areas.csv", False), ("kiezgraph.nq.gz", True)):
+        first = requests.get(live.url + urls[name], timeout=60)
+        tag = first.headers["etag"]
+        assert tag.startswith('W/"') is not strong, tag
+        assert tag.removeprefix("W/").strip('"') == hashlib.sha256(first.content).hexdigest()
+        again = requests.get(live.url + urls[name], headers={"If-None-Match": tag}, timeout=60)
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == tag
+        other = requests.get(live.url + urls[name], headers={"If-None-Match": '"0000"'},
+                             timeout=60)
+        assert other.status_code == 200 and other.content == first.content
+        part = requests.get(live.url + urls[name], timeout=60,
+                            headers={"Range": "bytes=10-99", "Accept-Encoding": "identity"})
+        assert part.status_code == 206 and part.content == first.content[10:100]
+
+
 def test_downloads_are_real_data(live: LiveServer, catalog_ttl: str) -> None:
     import gzip
 
