@@ -12,7 +12,8 @@ from .errors import BadRequest
 from .pages import LANGUAGES
 
 
-def supported_language(request: Request) -> None:
+async def supported_language(request: Request) -> None:
+    """``async``: it only reads the URL, so it runs on the loop, not in a pool thread."""
     asked = request.query_params.getlist("lang")
     if len(asked) > 1:
         raise BadRequest("'lang' is given more than once")
