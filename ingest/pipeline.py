@@ -30,7 +30,7 @@ from .errors import InvalidDataError, Problem, StoreError
 from .geo import map_geo
 from .iris import Minter
 from .mapping import Location, map_records
-from .provenance import provenance_graph
+from .provenance import provenance_graph, self_description
 from .rdfio import OxConverter, parse_turtle_dir
 from .records import read_all
 from .release import ReleaseStore
@@ -233,6 +233,9 @@ def _downloads_and_catalog(settings: Settings, store: ox.Store, meta: dict[str, 
     # as xsd:integer, and DCAT-AP 3 requires the former for dcat:byteSize.
     graph.serialize(folder / CATALOG_FILE, format="nt", encoding="utf-8")
     catalog = list(graph)
+    # in the store (not in the harvested file): the catalogue graph's own description
+    catalog += self_description(Vocab(settings.base_iri), minter, meta["release_id"],
+                                "catalog", len(catalog))
     _load(store, minter, {"catalog": catalog})
     meta["graphs"][str(minter.graph("catalog"))] = len(catalog)
     meta["triples"] = sum(meta["graphs"].values())

@@ -52,10 +52,18 @@ def provenance_graph(vocab: Vocab, minter: Minter, meta: dict[str, Any], ended: 
         graph.add((node, PROV.wasGeneratedBy, activity))
         graph.add((release, DCT.hasPart, node))
     # The provenance graph describes itself too: four more statements, counted in.
-    own = minter.graph("release")
-    count = len(graph) + 4
-    graph.add((own, RDF.type, kg.NamedGraph))
-    graph.add((own, VOID.triples, Literal(count, datatype=XSD.integer)))
-    graph.add((own, PROV.wasGeneratedBy, activity))
-    graph.add((release, DCT.hasPart, own))
+    for triple in self_description(vocab, minter, meta["release_id"], "release", len(graph)):
+        graph.add(triple)
     return graph
+
+
+def self_description(vocab: Vocab, minter: Minter, release_id: str, name: str,
+                     count: int) -> list[tuple[URIRef, URIRef, Literal | URIRef]]:
+    """Four statements that a graph written after the others (the provenance graph,
+    the catalogue) carries about itself, so that its IRI resolves like every other
+    graph's: ``count`` is its size before them, and they are counted in."""
+    own, release = minter.graph(name), minter.release(release_id)
+    return [(own, RDF.type, vocab.kg.NamedGraph),
+            (own, VOID.triples, Literal(count + 4, datatype=XSD.integer)),
+            (own, PROV.wasGeneratedBy, URIRef(f"{release}/ingest")),
+            (release, DCT.hasPart, own)]

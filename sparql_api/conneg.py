@@ -48,11 +48,16 @@ def parse_accept(header: str | None) -> list[Range]:
 
 
 def _best(ranges: list[Range], media_types: tuple[str, ...]) -> tuple[int, float, int]:
-    """Specificity, q and (negated) position of the most specific range that matches."""
+    """Specificity, q and (negated) position of the most specific range that matches.
+    The first media type is the format's own; the others (aliases such as
+    application/xhtml+xml or application/x-turtle) count only when named exactly, so
+    ``application/*`` does not select HTML or Turtle through them."""
     best: tuple[int, float, int] = (0, 0.0, 0)
-    for media_type in media_types:
+    for position, media_type in enumerate(media_types):
         for r in ranges:
             specificity = r.matches(media_type)
+            if position > 0 and specificity < 3:
+                continue
             if specificity > best[0]:
                 best = (specificity, r.q, -r.order)
     return best

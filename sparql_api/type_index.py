@@ -28,6 +28,7 @@ from ingest.vocab import FIXED_PREFIXES, HYDRA
 
 from . import pages
 from .errors import BadRequest, NotFound
+from .search import EXTERNAL_TYPE_LABELS, PREFIXES
 
 PAGE = 100
 _SEGMENT = re.compile(r"^[a-z0-9-]+$")
@@ -35,8 +36,9 @@ FILTERS = {"area": ("district", "status"), "project": ("district", "climate")}
 LEFT, ACTIVE = "left", "active"
 LEFT_LABEL = ("ausgeschieden", "left the programme")
 SKOS, RDFS, DCT = (FIXED_PREFIXES[p] for p in ("skos", "rdfs", "dct"))
-# label predicates, the preferred first
-LABELS = (f"{SKOS}prefLabel", f"{FIXED_PREFIXES['schema']}name", f"{RDFS}label")
+# label predicates, the preferred first (a data cube or document has only a title)
+LABELS = (f"{SKOS}prefLabel", f"{FIXED_PREFIXES['schema']}name", f"{RDFS}label",
+          f"{DCT}title")
 TITLES = {"area": ("Quartiersmanagement-Gebiete", "Quartiersmanagement areas"),
           "district": ("Bezirke", "Districts"), "fund": ("Fonds", "Funds"),
           "committee": ("Gremien", "Committees"),
@@ -68,6 +70,7 @@ class Listing:
     items: tuple[Item, ...]  # the members on this page
     total: int
     page: int
+    titles: tuple[str, str]  # German, English
 
     @property
     def pages(self) -> int:
@@ -113,10 +116,33 @@ def listing(request: Request, segment: str, lang: str) -> Listing:
     query = urlencode([(name, chosen[name]) for name in FILTERS.get(segment, ())
                        if name in chosen])
     result = Listing(segment, f"{base}/id/{segment}" + (f"?{query}" if query else ""), chosen,
-                     tuple(items[(page - 1) * PAGE: page * PAGE]), len(items), page)
+                     tuple(items[(page - 1) * PAGE: page * PAGE]), len(items), page,
+                     TITLES.get(segment) or _class_titles(request, prefix, segment))
     if page > result.pages:
         raise NotFound(f"/id/{segment} has {result.pages} page(s), not {page}")
     return result
+
+
+def _class_titles(request: Request, prefix: str, segment: str) -> tuple[str, str]:
+    """A list's title from the class most of its things have: its label in the
+    ontology, else the names pages use for common outside classes (``qb:DataSet``);
+    the path segment only where neither names it. (German, English.)"""
+    rows = _bindings(request, f"""SELECT ?type ?label (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+          ?s a ?type . FILTER(STRSTARTS(STR(?s), "{prefix}")
+                              && !CONTAINS(SUBSTR(STR(?s), {len(prefix) + 1}), "/"))
+          OPTIONAL {{ ?type <{RDFS}label> ?label FILTER(LANG(?label) IN ("de", "en")) }} }}
+        GROUP BY ?type ?label ORDER BY DESC(?n) STR(?type)""")
+    if not rows:
+        return segment, segment
+    top = rows[0]["type"]["value"]
+    found = {r["label"].get("xml:lang"): r["label"]["value"] for r in rows
+             if r["type"]["value"] == top and "label" in r}
+    curie = next((f"{name}:{top[len(ns):]}" for name, ns in PREFIXES.items()
+                  if top.startswith(ns)), "")
+    outside = EXTERNAL_TYPE_LABELS.get(curie, (None, None))
+    german = found.get("de") or outside[0] or found.get("en") or segment
+    english = found.get("en") or outside[1] or german
+    return f"{german[:1].upper()}{german[1:]} – Liste", f"{english[:1].upper()}{english[1:]} – list"
 
 
 def _page(request: Request, segment: str) -> int:
@@ -178,11 +204,20 @@ def _conditions(segment: str, chosen: dict[str, str], base: str) -> str:
 
 def _options(request: Request, prefix: str, path: str, lang: str) -> list[dict[str, str]]:
     """The values a filter offers on the page: those the listed things actually have."""
-    rows = _select(request, f"""SELECT DISTINCT ?value ?label WHERE {{
+    rows = _bindings(request, f"""SELECT DISTINCT ?value ?label WHERE {{
           ?s {path} ?value . ?value <{SKOS}prefLabel> ?label .
-          FILTER(STRSTARTS(STR(?s), "{prefix}") && LANG(?label) = "{lang}") }}
-        ORDER BY ?label""")
-    return [{"value": r["value"].rsplit("/", 1)[-1], "label": r["label"]} for r in rows]
+          FILTER(STRSTARTS(STR(?s), "{prefix}")) }}""")
+    # the label in the reader's language, else without one, else German, else any
+    # (regression: districts have German names only, and the English filter was empty)
+    rank = {code: position for position, code in enumerate(dict.fromkeys((lang, "", "de")))}
+    best: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        value, label = row["value"]["value"], row["label"]
+        candidate = (rank.get(label.get("xml:lang", ""), 3), label["value"])
+        best[value] = min(best.get(value, candidate), candidate)
+    return sorted(({"value": value.rsplit("/", 1)[-1], "label": label}
+                   for value, (_, label) in best.items()),
+                  key=lambda option: option["label"].casefold())
 
 
 def html(request: Request, found: Listing, lang: str, headers: dict[str, str]) -> Response:
@@ -196,7 +231,7 @@ def html(request: Request, found: Listing, lang: str, headers: dict[str, str]) -
         filters["status"].append({"value": LEFT, "label": LEFT_LABEL[lang != "de"]})
     segment = found.segment
     return pages.render(
-        request, "list.html", segment=segment, title=TITLES.get(segment, (segment, segment)),
+        request, "list.html", segment=segment, title=found.titles,
         items=[{"href": item.iri[len(base):], "label": item.label(lang)}
                for item in found.items], total=found.total, page=found.page,
         pages=found.pages, filters=filters, chosen=found.chosen, climate=segment == "project",
@@ -212,7 +247,7 @@ def collection(found: Listing) -> list[ox.Triple]:
                    str(found.total), datatype=ox.NamedNode(f"{FIXED_PREFIXES['xsd']}integer"))),
                ox.Triple(me, ox.NamedNode(HYDRA.view), view),
                ox.Triple(view, rdf_type, ox.NamedNode(HYDRA.PartialCollectionView))]
-    for text, language in zip(TITLES.get(found.segment, ()), ("de", "en"), strict=False):
+    for text, language in zip(found.titles, ("de", "en"), strict=True):
         triples.append(ox.Triple(me, ox.NamedNode(f"{DCT}title"),
                                  ox.Literal(text, language=language)))
     links: dict[str, int | None] = {

@@ -487,3 +487,21 @@ def test_json_clients_get_problem_details(live: LiveServer, path: str, accept: s
                           headers={"Accept": "application/sparql-results+json"}, timeout=60)
     assert sparql.status_code == 400
     assert sparql.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("application/*", "application/n-triples"),  # our first application/ format
+    ("application/*, text/html;q=0.1", "application/n-triples"),
+    ("text/*", "text/html"),
+    ("text/*;q=0.5, application/ld+json", "application/ld+json"),
+    ("application/xhtml+xml", "text/html"),  # an alias named exactly still counts
+    ("application/x-turtle", "text/turtle"),
+])
+def test_a_wildcard_range_does_not_match_through_an_alias(live: LiveServer, accept: str,
+                                                          media_type: str) -> None:
+    """Regression: application/* gave HTML (through its alias application/xhtml+xml),
+    and application/* with text/html;q=0.1 gave Turtle (through application/x-turtle)."""
+    response = requests.get(f"{live.url}/id/area/badstrasse", headers={"Accept": accept},
+                            timeout=60)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type

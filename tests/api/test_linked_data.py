@@ -109,6 +109,22 @@ def test_a_uri_that_ends_in_a_format_extension_resolves_itself(live: LiveServer,
     assert missing.status_code == 404 and missing.text.startswith("404 Not Found")
 
 
+def test_every_named_graph_resolves_and_counts_itself(live: LiveServer, backend) -> None:
+    """Regression: /graph/catalog (written after the provenance graph) answered 404."""
+    rows = select(backend, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
+                           "GROUP BY ?g")
+    assert f"{BASE}/graph/catalog" in {r["g"] for r in rows}
+    void_triples = URIRef("http://rdfs.org/ns/void#triples")
+    with requests.Session() as session:
+        for row in rows:
+            response = session.get(live.url + row["g"][len(BASE):],
+                                   headers={"Accept": "text/turtle"}, timeout=60)
+            assert response.status_code == 200, row["g"]
+            graph = Graph().parse(data=response.text, format="turtle")
+            assert graph.value(URIRef(row["g"]), void_triples).toPython() == int(row["n"]), \
+                row["g"]
+
+
 def test_unknown_uri_is_404_with_suggestions(live: LiveServer) -> None:
     response = requests.get(f"{live.url}/id/area/badstrase", timeout=60,
                             headers={"Accept": "text/turtle"})

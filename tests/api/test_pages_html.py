@@ -490,3 +490,37 @@ def test_only_web_addresses_become_links() -> None:
     hrefs = {v.text: v.href for row in view.rows for v in row.values}
     assert hrefs == {"javascript:alert(1)": None, "data:text/html,<b>x</b>": None,
                      "https://example.org/a": "https://example.org/a"}
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_district_filter_offers_every_district_in_both_languages(live: LiveServer,
+                                                                     lang: str) -> None:
+    """Regression: district names are German only, and the English page's district
+    filter offered nothing but "all"."""
+    for segment in ("area", "project"):
+        page = requests.get(f"{live.url}/id/{segment}", params={"lang": lang}, headers=AS_HTML,
+                            timeout=60).text
+        menu = re.search(r'<select id="filter-district".*?</select>', page, re.S)
+        assert menu, segment
+        options = re.findall(r'<option value="([^"]+)"', menu[0])
+        assert "neukoelln" in options and "mitte" in options, (segment, lang, options)
+
+
+def test_every_type_list_has_a_title_and_labelled_entries(live: LiveServer, backend) -> None:
+    """Regression: lists of types without a hand-written title (cubes, initiatives,
+    monitoring reports, ...) had the path segment as heading, and cubes (which have only
+    a dct:title) were listed by slug."""
+    cube = requests.get(f"{live.url}/id/cube", params={"lang": "de"}, headers=AS_HTML,
+                        timeout=60).text
+    heading = re.search(r"<h1>(.*?)</h1>", cube, re.S)[1].strip()
+    assert heading == "Datenwürfel – Liste"
+    titles = {r["t"] for r in select(backend, f"""SELECT ?t WHERE {{ ?c a qb:DataSet ;
+        dct:title ?t FILTER(STRSTARTS(STR(?c), "{BASE}/id/cube/") && LANG(?t) = "de") }}""")}
+    assert titles and all(title in cube for title in titles)
+    english = requests.get(f"{live.url}/id/monitoring-report", params={"lang": "en"},
+                           headers=AS_HTML, timeout=60).text
+    assert re.search(r"<h1>(.*?)</h1>", english, re.S)[1].strip() != "monitoring-report"
+    rdf = Graph().parse(data=requests.get(f"{live.url}/id/cube.ttl", timeout=60).text,
+                        format="turtle")
+    assert {str(t) for t in rdf.objects(URIRef(f"{BASE}/id/cube"),
+                                        URIRef("http://purl.org/dc/terms/title"))}
