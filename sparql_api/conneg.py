@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formats import Format, offered
+from .formats import Format, by_name, names, offered
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,9 @@ def choose(name: str | None, accept: str | None, formats: tuple[Format, ...], wh
     from .errors import BadRequest, NotAcceptable
 
     if name is not None:
-        fmt = next((f for f in formats if name in (f.name, f.media_type)), None)
+        fmt = by_name(formats, name)
         if fmt is None:
-            raise BadRequest(f"unknown format {name!r}; use one of "
-                             f"{', '.join(f.name for f in formats)}")
+            raise BadRequest(f"unknown format {name!r}; use one of {names(formats)}")
         return fmt
     if not accept:
         return default or formats[0]

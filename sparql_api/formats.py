@@ -50,7 +50,16 @@ DESCRIPTION_FORMATS: tuple[Format, ...] = (
 
 
 def by_name(formats: tuple[Format, ...], name: str) -> Format | None:
-    return next((f for f in formats if name in (f.name, f.media_type, *f.aliases)), None)
+    """The format ``?format=`` names: by its name, its file extension (``ttl`` as in
+    ``.ttl``) or a media type."""
+    return next((f for f in formats
+                 if name in (f.name, f.extension, f.media_type, *f.aliases)), None)
+
+
+def names(formats: tuple[Format, ...]) -> str:
+    """The values ``?format=`` takes, for error messages: "turtle (ttl), ..."."""
+    return ", ".join(f.name if f.extension in ("", f.name) else f"{f.name} ({f.extension})"
+                     for f in formats)
 
 
 def offered(formats: tuple[Format, ...]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from .errors import BadRequest
-from .pages import LANGUAGES
+from .pages import LANGUAGES, primary_language
 
 
 async def supported_language(request: Request) -> None:
@@ -17,5 +17,5 @@ async def supported_language(request: Request) -> None:
     asked = request.query_params.getlist("lang")
     if len(asked) > 1:
         raise BadRequest("'lang' is given more than once")
-    if asked and asked[0] not in LANGUAGES:
+    if asked and primary_language(asked[0]) not in LANGUAGES:
         raise BadRequest(f"'lang' must be one of {', '.join(LANGUAGES)}, got {asked[0]!r}")

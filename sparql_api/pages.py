@@ -32,9 +32,14 @@ def environment() -> Environment:
     return env
 
 
+def primary_language(tag: str | None) -> str | None:
+    """A language tag as we tell languages apart: ``EN``, ``en-GB`` and ``en`` are one."""
+    return tag.strip().lower().split("-")[0] if tag else None
+
+
 def language(request: Request) -> str:
     """``?lang=`` if valid, else the first supported language in Accept-Language."""
-    asked = request.query_params.get("lang")
+    asked = primary_language(request.query_params.get("lang"))
     if asked in LANGUAGES:
         return asked
     header = request.headers.get("accept-language") or ""

@@ -163,6 +163,8 @@ def _chosen(request: Request, segment: str, base: str) -> dict[str, str]:
     each checked against the values on offer."""
     chosen = {}
     for name in FILTERS.get(segment, ()):
+        if len(request.query_params.getlist(name)) > 1:  # taking the last would mislead
+            raise BadRequest(f"'{name}' is given more than once; give one value")
         value = request.query_params.get(name)
         if not value:
             continue

@@ -30,7 +30,7 @@ from ..cache import etag_for, etag_matches
 from ..conneg import json_ld_media_type, negotiate
 from ..describe import INBOUND_PAGE, describe, to_graph
 from ..errors import BadRequest, NotAcceptable, NotFound
-from ..formats import DESCRIPTION_FORMATS, HTML, Format, by_name, offered
+from ..formats import DESCRIPTION_FORMATS, HTML, Format, by_name, names, offered
 from ..ontology_docs import term_anchor
 from ..resource_view import build_view
 from ..schema_org import DCAT_DATASET, schema_org_dataset
@@ -71,8 +71,7 @@ def _choose(request: Request, by_extension: Format | None) -> tuple[Format, str]
     if name is not None:
         fmt = by_name(FORMATS, name)
         if fmt is None:
-            raise BadRequest(f"unknown format {name!r}; use one of "
-                             f"{', '.join(f.name for f in FORMATS)}")
+            raise BadRequest(f"unknown format {name!r}; use one of {names(FORMATS)}")
         return fmt, fmt.media_type
     if by_extension is not None:
         return by_extension, by_extension.media_type

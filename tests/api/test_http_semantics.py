@@ -505,3 +505,28 @@ def test_a_wildcard_range_does_not_match_through_an_alias(live: LiveServer, acce
                             timeout=60)
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media_type
+
+
+@pytest.mark.parametrize(("path", "params", "status", "check"), [
+    ("/id/area/badstrasse", {"format": "ttl"}, 200, "text/turtle"),
+    ("/id/area/badstrasse", {"format": "nt"}, 200, "application/n-triples"),
+    ("/id/area/badstrasse", {"format": "rdf"}, 200, "application/rdf+xml"),
+    ("/id/area", {"format": "ttl"}, 200, "text/turtle"),
+    ("/catalog", {"format": "ttl"}, 200, "text/turtle"),
+    ("/id/area/badstrasse", {"format": "yaml"}, 400, "use one of html, turtle (ttl),"),
+    ("/id/area/badstrasse", {"lang": "EN"}, 200, 'lang="en"'),
+    ("/id/area/badstrasse", {"lang": "en-GB"}, 200, 'lang="en"'),
+    ("/id/area", {"district": ["mitte", "neukoelln"]}, 400,
+     "'district' is given more than once"),
+])
+def test_parameters_take_what_users_type(live: LiveServer, path: str, params: dict,
+                                         status: int, check: str) -> None:
+    """Regression: ?format= took only turtle/ntriples/rdfxml (not the extensions), ?lang=EN
+    and en-GB were 400, and a filter given twice silently used its last value."""
+    response = requests.get(live.url + path, params=params,
+                            headers={"Accept": "text/html,*/*;q=0.8"}, timeout=60)
+    assert response.status_code == status
+    if status == 200 and "/" in check:
+        assert response.headers["content-type"].startswith(check)
+    else:
+        assert check in response.text.replace("&#39;", "'")
