@@ -90,17 +90,26 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
     return max(scored, key=lambda s: (s[0][0], s[0][1], s[1]))[2]
 
 
+def named(formats: tuple[Format, ...], name: str,
+          headers: dict[str, str] | None = None) -> Format:
+    """The format a ``?format=`` value names (name, extension or media type), else 400
+    with the values on offer: one rule for every route that takes the parameter."""
+    from .errors import BadRequest
+
+    fmt = by_name(formats, name)
+    if fmt is None:
+        raise BadRequest(f"unknown format {name!r}; use one of {names(formats)}", headers)
+    return fmt
+
+
 def choose(name: str | None, accept: str | None, formats: tuple[Format, ...], what: str,
            default: Format | None = None) -> Format:
     """``?format=`` first (400 when unknown), then Accept (406 when nothing fits);
     without an Accept header, ``default`` (or the first format)."""
-    from .errors import BadRequest, NotAcceptable
+    from .errors import NotAcceptable
 
     if name is not None:
-        fmt = by_name(formats, name)
-        if fmt is None:
-            raise BadRequest(f"unknown format {name!r}; use one of {names(formats)}")
-        return fmt
+        return named(formats, name)
     if not accept:
         return default or formats[0]
     fmt = negotiate(accept, formats)

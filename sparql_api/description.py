@@ -109,15 +109,17 @@ def service_graph(request: Request) -> Graph:
         f"Queries are stopped after {settings.query_timeout:g} seconds.", lang="en")))
     graph.add((service, RDFS.seeAlso, URIRef(f"{base}/.well-known/void")))
     dataset = URIRef(f"{base}/id/dataset/kiezgraph")  # the dataset VoID describes
-    default = BNode()
+    # blank nodes with fixed labels: the same release gives the same bytes (and the same
+    # Content-Length to HEAD and GET; regression: rdflib's random labels varied in length)
+    default = BNode("default-graph")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, RDFS.comment, Literal("the union of all named graphs", lang="en")))
     total = 0
-    for name, count in release_graphs(request):
-        named, inner = BNode(), BNode()
+    for number, (name, count) in enumerate(release_graphs(request), start=1):
+        named, inner = BNode(f"named-graph-{number}"), BNode(f"graph-{number}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, SD.name, URIRef(name)))
         graph.add((named, SD.graph, inner))

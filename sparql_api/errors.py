@@ -9,11 +9,9 @@ endpoint always answers in plain text, as SPARQL clients expect.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from jinja2 import Template
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.errors import BadInputError, StoreError
@@ -96,19 +94,6 @@ TITLES_DE = {400: "Ungültige Anfrage", 403: "Nicht erlaubt", 404: "Nicht gefund
              405: "Methode nicht erlaubt", 406: "Format nicht verfügbar",
              413: "Anfrage zu groß", 415: "Format der Anfrage unbekannt",
              503: "Dienst nicht verfügbar", 500: "Interner Fehler"}
-PAGE = """{% extends "base.html" %}
-{% block title %}{{ t(title_de, title) }}{% endblock %}
-{% block main %}
-<h1>{{ status }} {{ t(title_de, title) }}</h1>
-<p>{{ detail }}</p>
-<p><a href="/search">{{ t("Zur Suche", "Search") }}</a> ·
-<a href="/">{{ t("Startseite", "Home") }}</a></p>
-{% endblock %}"""
-
-
-@lru_cache(maxsize=1)
-def _page() -> Template:
-    return pages.environment().from_string(PAGE)
 
 
 def answer(request: Request, status: int, title: str, detail: str,
@@ -128,9 +113,8 @@ def answer(request: Request, status: int, title: str, detail: str,
                             media_type=PROBLEM.media_type)
     if wanted is HTML:
         try:
-            # Jinja's get_template takes a compiled template as it is
-            return pages.render(request, _page(), status_code=status,  # type: ignore[arg-type]
-                                headers=headers, status=status, title=title,
+            return pages.render(request, "error.html", status_code=status, headers=headers,
+                                status=status, title=title,
                                 title_de=TITLES_DE.get(status, title), detail=detail)
         except Exception:  # an error page must never hide the error
             log.exception("the error page could not be rendered")

@@ -52,7 +52,7 @@ def language(request: Request) -> str:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
-        ranked.append((-q, order, tag.strip().lower()[:2]))
+        ranked.append((-q, order, primary_language(tag)))
     for _, _, tag in sorted(ranked):
         if tag in LANGUAGES:
             return tag

@@ -209,16 +209,14 @@ def _options(request: Request, prefix: str, path: str, lang: str) -> list[dict[s
     rows = _bindings(request, f"""SELECT DISTINCT ?value ?label WHERE {{
           ?s {path} ?value . ?value <{SKOS}prefLabel> ?label .
           FILTER(STRSTARTS(STR(?s), "{prefix}")) }}""")
-    # the label in the reader's language, else without one, else German, else any
+    # each value by its label as list entries choose it: the reader's language, else any
     # (regression: districts have German names only, and the English filter was empty)
-    rank = {code: position for position, code in enumerate(dict.fromkeys((lang, "", "de")))}
-    best: dict[str, tuple[int, str]] = {}
+    labels: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
-        value, label = row["value"]["value"], row["label"]
-        candidate = (rank.get(label.get("xml:lang", ""), 3), label["value"])
-        best[value] = min(best.get(value, candidate), candidate)
-    return sorted(({"value": value.rsplit("/", 1)[-1], "label": label}
-                   for value, (_, label) in best.items()),
+        labels.setdefault(row["value"]["value"], []).append(
+            (LABELS[0], row["label"]["value"], row["label"].get("xml:lang", "")))
+    options = [Item(value, tuple(sorted(found))) for value, found in labels.items()]
+    return sorted(({"value": o.iri.rsplit("/", 1)[-1], "label": o.label(lang)} for o in options),
                   key=lambda option: option["label"].casefold())
 
 

@@ -17,9 +17,9 @@ from ingest.errors import StoreError
 from ingest.executor import Busy, QueryTimeout
 
 from ..cache import etag_for, etag_matches
-from ..conneg import negotiate
+from ..conneg import named, negotiate
 from ..description import RDFLIB_FORMATS
-from ..errors import ApiError, BadRequest, NotAcceptable
+from ..errors import ApiError, NotAcceptable
 from ..formats import GRAPH_FORMATS, HTML, Format, offered
 from ..ontology_docs import (
     GROUPS,
@@ -49,11 +49,7 @@ GROUP_TITLES = {
 def _choose(request: Request) -> Format:
     name = request.query_params.get("format")
     if name is not None:
-        for fmt in OFFERS:
-            if name in (fmt.name, fmt.media_type):
-                return fmt
-        raise BadRequest(f"unknown format {name!r}; use one of "
-                         f"{', '.join(f.name for f in OFFERS)}", headers=VARY)
+        return named(OFFERS, name, VARY)
     fmt = negotiate(request.headers.get("accept"), OFFERS)
     if fmt is None:
         raise NotAcceptable(f"the ontology is offered as: {offered(OFFERS)}", headers=VARY)

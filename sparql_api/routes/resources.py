@@ -27,10 +27,10 @@ from ingest.vocab import Vocab
 
 from .. import pages, type_index
 from ..cache import etag_for, etag_matches
-from ..conneg import json_ld_media_type, negotiate
+from ..conneg import json_ld_media_type, named, negotiate
 from ..describe import INBOUND_PAGE, describe, to_graph
 from ..errors import BadRequest, NotAcceptable, NotFound
-from ..formats import DESCRIPTION_FORMATS, HTML, Format, by_name, names, offered
+from ..formats import DESCRIPTION_FORMATS, HTML, Format, offered
 from ..ontology_docs import term_anchor
 from ..resource_view import build_view
 from ..schema_org import DCAT_DATASET, schema_org_dataset
@@ -69,9 +69,7 @@ def _choose(request: Request, by_extension: Format | None) -> tuple[Format, str]
     the media type to send it as."""
     name = request.query_params.get("format")
     if name is not None:
-        fmt = by_name(FORMATS, name)
-        if fmt is None:
-            raise BadRequest(f"unknown format {name!r}; use one of {names(FORMATS)}")
+        fmt = named(FORMATS, name)
         return fmt, fmt.media_type
     if by_extension is not None:
         return by_extension, by_extension.media_type

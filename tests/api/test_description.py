@@ -125,6 +125,15 @@ def test_void_subsets_match_the_store(live, http, backend) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples"])
+def test_service_description_is_the_same_bytes_each_time(live, http, accept: str) -> None:
+    """Regression: rdflib named its blank nodes anew on each request, so two answers (and
+    a HEAD and a GET) differed in Content-Length."""
+    bodies = {http.get(f"{live.url}/sparql", headers={"Accept": accept}, timeout=30).content
+              for _ in range(5)}
+    assert len(bodies) == 1
+
+
 def test_void_is_revalidated_by_release_etag(live, http) -> None:
     first = http.get(f"{live.url}/.well-known/void", timeout=30)
     again = http.get(f"{live.url}/.well-known/void", timeout=30,
